@@ -1,0 +1,3 @@
+"""sensorgate: self-hosted sensor-data API."""
+
+__version__ = "0.1.0"

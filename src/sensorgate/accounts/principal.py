@@ -1,0 +1,40 @@
+"""Who is making a request, and what they may do. Every authentication scheme yields one of these."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sensorgate.kit.errors import Forbidden, NotFound
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    organization_id: int
+    organization: str
+    organization_name: str
+    role: str
+    grants: tuple[str, ...]
+    permissions: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    kind: str  # "session" for the console; credential kinds come with the credentials package
+    user_id: int | None
+    email: str | None
+    session_id: int | None = None
+    memberships: Mapping[int, Membership] = field(default_factory=dict)
+
+    def membership(self, organization_id: int) -> Membership:
+        """The caller's membership, or 404: another tenant's organization must look like no organization."""
+        found = self.memberships.get(organization_id)
+        if found is None:
+            raise NotFound("organization not found")
+        return found
+
+    def require(self, organization_id: int, permission: str) -> Membership:
+        found = self.membership(organization_id)
+        if permission not in found.permissions:
+            raise Forbidden(f"this needs the {permission} permission in organization {found.organization!r}")
+        return found

@@ -1,0 +1,112 @@
+"""Wire structs of the accounts endpoints. Input structs refuse unknown fields, so a typo is a 400."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+from sensorgate.accounts.passwords import password_problem
+from sensorgate.kit.validate import check_name, check_slug, normalize_email
+
+RoleName = Literal["owner", "admin", "member", "viewer"]
+
+
+class Input(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
+    pass
+
+
+class LoginIn(Input):
+    email: str
+    # Not checked against the password rules: the rules may have changed since the password was set.
+    password: str
+
+    def __post_init__(self) -> None:
+        self.email = self.email.strip().lower()
+        if not self.email or len(self.email) > 254 or len(self.password) > 256 or not self.password:
+            raise ValueError("email and password are required, at most 254 and 256 characters")
+
+
+class UserOut(msgspec.Struct, rename="camel"):
+    id: int
+    email: str
+    created_at: str
+
+
+class MembershipOut(msgspec.Struct, rename="camel"):
+    organization_id: int
+    organization: str
+    organization_name: str
+    role: str
+    permissions: list[str]
+
+
+class LoginOut(msgspec.Struct, rename="camel"):
+    user: UserOut
+    csrf_token: str
+    expires_at: str
+
+
+class MeOut(msgspec.Struct, rename="camel"):
+    user: UserOut
+    memberships: list[MembershipOut]
+    auth: str
+
+
+class WorkspaceIn(Input):
+    slug: str
+    name: str
+    # The organization's slug; needed only when the user manages more than one organization.
+    organization: str | None = None
+
+    def __post_init__(self) -> None:
+        check_slug(self.slug)
+        self.name = check_name(self.name)
+
+
+class WorkspaceOut(msgspec.Struct, rename="camel"):
+    id: int
+    slug: str
+    name: str
+    organization_id: int
+    organization: str
+    created_at: str
+
+
+class MemberIn(Input):
+    email: str
+    role: RoleName
+    permissions: list[str] = msgspec.field(default_factory=list)
+    # Needed only when no user has this email yet; the new user is created with it.
+    password: str | None = None
+
+    def __post_init__(self) -> None:
+        self.email = normalize_email(self.email)
+        if self.password is not None and (problem := password_problem(self.password, self.email)):
+            raise ValueError(problem)
+        if len(self.permissions) > 16:
+            raise ValueError("at most 16 permissions")
+
+
+class MemberPatch(Input):
+    role: RoleName | None = None
+    permissions: list[str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.role is None and self.permissions is None:
+            raise ValueError("nothing to change: give role or permissions")
+        if self.permissions is not None and len(self.permissions) > 16:
+            raise ValueError("at most 16 permissions")
+
+
+class MemberOut(msgspec.Struct, rename="camel"):
+    user_id: int
+    email: str
+    role: str
+    grants: list[str]
+    permissions: list[str]
+    created_at: str
+
+
+class HealthOut(msgspec.Struct):
+    status: str

@@ -1,0 +1,179 @@
+"""SQL for accounts. Functions take a Connection and never commit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from sensorgate.accounts.models import login_sessions, memberships, organizations, users, workspaces
+
+Row = Any  # rows are read by attribute name; the column types live in models.py
+
+
+def user_by_email(conn: sa.Connection, email: str) -> Row | None:
+    return conn.execute(sa.select(users).where(users.c.email == email)).first()
+
+
+def insert_user(conn: sa.Connection, email: str, password_hash: str, now: datetime) -> int:
+    return int(
+        conn.execute(
+            users.insert().values(email=email, password_hash=password_hash, created_at=now).returning(users.c.id)
+        ).scalar_one()
+    )
+
+
+def set_password_hash(conn: sa.Connection, user_id: int, password_hash: str) -> None:
+    conn.execute(users.update().where(users.c.id == user_id).values(password_hash=password_hash))
+
+
+def organization_by_slug(conn: sa.Connection, slug: str) -> Row | None:
+    return conn.execute(sa.select(organizations).where(organizations.c.slug == slug)).first()
+
+
+def insert_organization(conn: sa.Connection, slug: str, name: str, now: datetime) -> int:
+    return int(
+        conn.execute(
+            organizations.insert().values(slug=slug, name=name, created_at=now).returning(organizations.c.id)
+        ).scalar_one()
+    )
+
+
+def workspace_slug_taken(conn: sa.Connection, slug: str) -> bool:
+    return conn.execute(sa.select(workspaces.c.id).where(workspaces.c.slug == slug)).first() is not None
+
+
+def insert_workspace(conn: sa.Connection, organization_id: int, slug: str, name: str, now: datetime) -> int:
+    return int(
+        conn.execute(
+            workspaces.insert()
+            .values(organization_id=organization_id, slug=slug, name=name, created_at=now)
+            .returning(workspaces.c.id)
+        ).scalar_one()
+    )
+
+
+def _workspace_query() -> sa.Select[Any]:
+    return sa.select(
+        workspaces.c.id,
+        workspaces.c.slug,
+        workspaces.c.name,
+        workspaces.c.organization_id,
+        organizations.c.slug.label("organization"),
+        workspaces.c.created_at,
+    ).join(organizations, organizations.c.id == workspaces.c.organization_id)
+
+
+def workspace_by_id(conn: sa.Connection, workspace_id: int) -> Row | None:
+    return conn.execute(_workspace_query().where(workspaces.c.id == workspace_id)).first()
+
+
+def workspaces_page(conn: sa.Connection, organization_ids: list[int], offset: int, limit: int) -> tuple[list[Row], int]:
+    where = workspaces.c.organization_id.in_(organization_ids)
+    total = conn.execute(sa.select(sa.func.count()).select_from(workspaces).where(where)).scalar_one()
+    rows = conn.execute(_workspace_query().where(where).order_by(workspaces.c.id).offset(offset).limit(limit)).all()
+    return list(rows), int(total)
+
+
+def membership(conn: sa.Connection, organization_id: int, user_id: int) -> Row | None:
+    return conn.execute(
+        sa.select(memberships).where(memberships.c.organization_id == organization_id, memberships.c.user_id == user_id)
+    ).first()
+
+
+def insert_membership(
+    conn: sa.Connection, organization_id: int, user_id: int, role: str, grants: list[str], now: datetime
+) -> None:
+    conn.execute(
+        memberships.insert().values(
+            organization_id=organization_id, user_id=user_id, role=role, grants=grants, created_at=now
+        )
+    )
+
+
+def update_membership(conn: sa.Connection, organization_id: int, user_id: int, values: dict[str, Any]) -> None:
+    conn.execute(
+        memberships.update()
+        .where(memberships.c.organization_id == organization_id, memberships.c.user_id == user_id)
+        .values(**values)
+    )
+
+
+def delete_membership(conn: sa.Connection, organization_id: int, user_id: int) -> None:
+    conn.execute(
+        memberships.delete().where(memberships.c.organization_id == organization_id, memberships.c.user_id == user_id)
+    )
+
+
+def count_owners(conn: sa.Connection, organization_id: int) -> int:
+    return int(
+        conn.execute(
+            sa.select(sa.func.count())
+            .select_from(memberships)
+            .where(memberships.c.organization_id == organization_id, memberships.c.role == "owner")
+        ).scalar_one()
+    )
+
+
+def members_page(conn: sa.Connection, organization_id: int, offset: int, limit: int) -> tuple[list[Row], int]:
+    where = memberships.c.organization_id == organization_id
+    total = conn.execute(sa.select(sa.func.count()).select_from(memberships).where(where)).scalar_one()
+    rows = conn.execute(
+        sa.select(
+            memberships.c.user_id,
+            users.c.email,
+            memberships.c.role,
+            memberships.c.grants,
+            memberships.c.created_at,
+        )
+        .join(users, users.c.id == memberships.c.user_id)
+        .where(where)
+        .order_by(memberships.c.user_id)
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return list(rows), int(total)
+
+
+def user_memberships(conn: sa.Connection, user_id: int) -> list[Row]:
+    return list(
+        conn.execute(
+            sa.select(
+                memberships.c.organization_id,
+                organizations.c.slug,
+                organizations.c.name,
+                memberships.c.role,
+                memberships.c.grants,
+            )
+            .join(organizations, organizations.c.id == memberships.c.organization_id)
+            .where(memberships.c.user_id == user_id)
+            .order_by(memberships.c.organization_id)
+        ).all()
+    )
+
+
+def insert_session(conn: sa.Connection, values: dict[str, Any]) -> int:
+    return int(conn.execute(login_sessions.insert().values(**values).returning(login_sessions.c.id)).scalar_one())
+
+
+def session_with_user(conn: sa.Connection, token_hash: bytes) -> Row | None:
+    return conn.execute(
+        sa.select(
+            login_sessions.c.id,
+            login_sessions.c.csrf_hash,
+            login_sessions.c.expires_at,
+            users.c.id.label("user_id"),
+            users.c.email,
+        )
+        .join(users, users.c.id == login_sessions.c.user_id)
+        .where(login_sessions.c.token_hash == token_hash)
+    ).first()
+
+
+def delete_session(conn: sa.Connection, session_id: int) -> None:
+    conn.execute(login_sessions.delete().where(login_sessions.c.id == session_id))
+
+
+def delete_expired_sessions(conn: sa.Connection, user_id: int, now: datetime) -> None:
+    conn.execute(login_sessions.delete().where(login_sessions.c.user_id == user_id, login_sessions.c.expires_at <= now))

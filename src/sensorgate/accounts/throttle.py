@@ -1,0 +1,69 @@
+"""Login throttling: after repeated failures for one email, or from one address, login answers 429.
+
+Counters use the `limits` library with a moving window, in memory by default or in Redis when
+SENSORGATE_REDIS_URL is set, so every process sees the same counts.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+
+from limits import RateLimitItem, parse
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
+
+from sensorgate.kit.errors import TooManyRequests
+
+log = logging.getLogger("sensorgate.throttle")
+
+PER_EMAIL = parse("5/15 minutes")
+PER_ADDRESS = parse("50/15 minutes")
+
+
+class LoginThrottle:
+    def __init__(self, redis_url: str | None) -> None:
+        if redis_url:
+            # Short timeouts: an unreachable Redis must cost a login half a second, not a hang.
+            storage = storage_from_string(
+                f"async+{redis_url}",
+                implementation="redispy",
+                socket_timeout=0.5,
+                socket_connect_timeout=0.5,
+                key_prefix="sensorgate",
+            )
+        else:
+            storage = storage_from_string("async+memory://")
+        self.limiter = MovingWindowRateLimiter(storage)
+
+    async def check(self, email: str, address: str) -> None:
+        """Refuse the attempt while either counter is full, saying when to try again."""
+        for limit, key in ((PER_EMAIL, email), (PER_ADDRESS, address)):
+            try:
+                allowed = await self.limiter.test(limit, "login", key)
+                if allowed:
+                    continue
+                stats = await self.limiter.get_window_stats(limit, "login", key)
+            except Exception:
+                # Fail open: argon2 still makes guessing slow, and a Redis outage must not lock everyone out.
+                log.warning("login throttle storage unavailable; not throttling", exc_info=True)
+                return
+            retry_after = math.ceil(stats.reset_time - time.time())
+            raise TooManyRequests("too many failed logins; wait before trying again", retry_after)
+
+    async def failed(self, email: str, address: str) -> None:
+        await self._hit(PER_EMAIL, email)
+        await self._hit(PER_ADDRESS, address)
+
+    async def succeeded(self, email: str) -> None:
+        try:
+            await self.limiter.clear(PER_EMAIL, "login", email)
+        except Exception:
+            log.warning("login throttle storage unavailable", exc_info=True)
+
+    async def _hit(self, limit: RateLimitItem, key: str) -> None:
+        try:
+            await self.limiter.hit(limit, "login", key)
+        except Exception:
+            log.warning("login throttle storage unavailable", exc_info=True)

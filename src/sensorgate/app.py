@@ -1,0 +1,97 @@
+"""create_app(settings) -> Litestar: the whole HTTP service, wired once."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.static_files import create_static_files_router
+from litestar.types import ControllerRouterHandler
+from swagger_ui_bundle import swagger_ui_path
+
+from sensorgate import __version__
+from sensorgate.accounts import routes as accounts_routes
+from sensorgate.accounts.guard import provide_principal
+from sensorgate.accounts.throttle import LoginThrottle
+from sensorgate.console import routes as console_routes
+from sensorgate.db.engine import Database, create_engine
+from sensorgate.service import routes as service_routes
+from sensorgate.service.error_handler import render_error
+from sensorgate.service.logs import configure_logging
+from sensorgate.service.middleware import RequestMiddleware
+from sensorgate.service.state import AppState
+from sensorgate.settings import Settings, load_settings
+
+SWAGGER_ASSETS = "/docs/assets"
+ROUTES: list[ControllerRouterHandler] = [*service_routes.ROUTES, *accounts_routes.ROUTES, *console_routes.ROUTES]
+
+
+def create_app(settings: Settings) -> Litestar:
+    configure_logging(settings.log_level, settings.access_log)
+    state = AppState(
+        settings=settings,
+        db=Database(create_engine(settings.sqlalchemy_url)),
+        login_throttle=LoginThrottle(settings.redis_url),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: Litestar) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            state.db.dispose()
+
+    def provide_state() -> AppState:
+        return state
+
+    app = Litestar(
+        route_handlers=[
+            *ROUTES,
+            create_static_files_router(
+                path=SWAGGER_ASSETS,
+                directories=[swagger_ui_path],
+                include_in_schema=False,
+                send_as_attachment=False,
+            ),
+        ],
+        dependencies={
+            "app_state": Provide(provide_state, sync_to_thread=False, use_cache=True),
+            "principal": Provide(provide_principal),
+        },
+        exception_handlers={Exception: render_error},
+        openapi_config=_openapi_config(),
+        request_max_body_size=settings.max_body_bytes,
+        lifespan=[lifespan],
+        debug=False,
+    )
+    app.state.sensorgate = state
+    # Wrap the routing step itself, so that 404 and 405 are logged and counted like everything else.
+    app.asgi_handler = RequestMiddleware(app.asgi_handler)  # type: ignore[assignment]
+    return app
+
+
+def _openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="sensorgate",
+        version=__version__,
+        description="Self-hosted sensor-data API with first-class API credentials.",
+        path="/docs",
+        render_plugins=[
+            SwaggerRenderPlugin(
+                path="/",
+                js_url=f"{SWAGGER_ASSETS}/swagger-ui-bundle.js",
+                css_url=f"{SWAGGER_ASSETS}/swagger-ui.css",
+                standalone_preset_js_url=f"{SWAGGER_ASSETS}/swagger-ui-standalone-preset.js",
+                favicon=f"<link rel='icon' type='image/png' href='{SWAGGER_ASSETS}/favicon-32x32.png'>",
+            )
+        ],
+    )
+
+
+def app_from_env() -> Litestar:
+    """The factory granian workers call: every setting comes from SENSORGATE_* variables."""
+    return create_app(load_settings())

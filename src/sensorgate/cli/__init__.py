@@ -1,0 +1,21 @@
+"""The `sensorgate` command."""
+
+from __future__ import annotations
+
+import click
+
+from sensorgate import __version__
+from sensorgate.cli.db import db
+from sensorgate.cli.serve import serve
+from sensorgate.cli.users import users
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sensorgate")
+def main() -> None:
+    """sensorgate: a self-hosted sensor-data API with first-class API credentials."""
+
+
+main.add_command(serve)
+main.add_command(db)
+main.add_command(users)

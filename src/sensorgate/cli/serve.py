@@ -1,0 +1,94 @@
+"""`sensorgate serve`: the HTTP service under granian."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import click
+from granian import Granian
+from granian.constants import Interfaces
+
+from sensorgate.cli.common import console, db_option, err_console, settings_for
+from sensorgate.db import migrate
+from sensorgate.db.engine import Database, create_engine
+from sensorgate.demo import DemoInfo, seed_demo
+from sensorgate.settings import Settings
+
+
+@click.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="server processes")
+@click.option("--demo", is_flag=True, help="try it out: generated secrets, migrations and a demo organization")
+@click.option("--migrate", "run_migrations", is_flag=True, help="migrate the database before serving")
+def serve(db_url: str | None, host: str, port: int, workers: int, demo: bool, run_migrations: bool) -> None:
+    """Serve the API, the docs and the console."""
+    if demo:
+        os.environ["SENSORGATE_MODE"] = "demo"
+    settings = settings_for(db_url, require_secrets=True)
+    # Workers re-read settings from the environment; pin the data dir so they find demo secrets.
+    os.environ["SENSORGATE_DATA_DIR"] = str(Path(settings.data_dir).resolve())
+    demo_info = _prepare_database(settings, migrate_first=demo or run_migrations, demo=demo)
+    if workers > 1:
+        _multiprocess_metrics(settings)
+        if settings.sqlalchemy_url.startswith("sqlite"):
+            err_console.print(
+                "[yellow]warning:[/yellow] several workers on one SQLite file take turns to write; "
+                "use PostgreSQL to scale out"
+            )
+    base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"  # noqa: S104
+    if demo_info:
+        _print_demo(base, demo_info)
+    else:
+        console.print(f"sensorgate listening on {base} (docs at {base}/docs)")
+    Granian(
+        target="sensorgate.app:app_from_env",
+        factory=True,
+        interface=Interfaces.ASGI,
+        address=host,
+        port=port,
+        workers=workers,
+        # Our own middleware writes the access log, in JSON and without secrets.
+        log_access=False,
+        respawn_failed_workers=True,
+    ).serve()
+
+
+def _prepare_database(settings: Settings, *, migrate_first: bool, demo: bool) -> DemoInfo | None:
+    engine = create_engine(settings.sqlalchemy_url)
+    try:
+        if migrate_first:
+            migrate.upgrade(engine)
+        elif migrate.current_revision(engine) != migrate.head_revision():
+            raise click.ClickException(
+                "the database schema is not the newest: run `sensorgate db upgrade`, or serve with --migrate"
+            )
+        return seed_demo(Database(engine), settings) if demo else None
+    finally:
+        engine.dispose()
+
+
+def _multiprocess_metrics(settings: Settings) -> None:
+    """Each worker writes its metrics to files here, and /metrics in any worker sums them all."""
+    directory = Path(settings.data_dir).resolve() / "prometheus"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+
+
+def _print_demo(base: str, info: DemoInfo) -> None:
+    console.print("\n[bold green]sensorgate demo[/bold green]")
+    console.print(f"  Console   {base}/")
+    console.print(f"  API docs  {base}/docs")
+    console.print(f"  Login     {info.email}")
+    console.print(f"  Password  {info.password}")
+    console.print("\nNext step: log in at the console, or from a shell:")
+    console.print(
+        f"  curl -s -c /tmp/sg.cookies -H 'Content-Type: application/json' "
+        f'-d \'{{"email":"{info.email}","password":"{info.password}"}}\' {base}/v1/auth/login\n'
+        f"  curl -s -b /tmp/sg.cookies {base}/v1/me\n",
+        soft_wrap=True,
+    )

@@ -1,0 +1,29 @@
+"""Page-number paging for small, slow-changing lists (workspaces, members, sensors).
+
+Time series use keyset cursors instead; see the measurements package.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Generic, TypeVar
+
+import msgspec
+
+T = TypeVar("T")
+MAX_PAGE_SIZE = 200
+DEFAULT_PAGE_SIZE = 50
+
+PageNumber = Annotated[int, msgspec.Meta(ge=1, le=1_000_000, description="1-based page number")]
+PageSize = Annotated[int, msgspec.Meta(ge=1, le=MAX_PAGE_SIZE, description=f"items per page, at most {MAX_PAGE_SIZE}")]
+
+
+class Page(msgspec.Struct, Generic[T], rename="camel"):
+    items: list[T]
+    page: int
+    size: int
+    total_items: int
+    total_pages: int
+
+
+def make_page(items: list[T], page: int, size: int, total: int) -> Page[T]:
+    return Page(items=items, page=page, size=size, total_items=total, total_pages=(total + size - 1) // size)

@@ -1,0 +1,41 @@
+"""Prometheus metrics: request counts and latency by route template and status.
+
+Metrics live at module level because prometheus-client refuses to register a name twice in a process.
+With several granian workers, `serve` sets PROMETHEUS_MULTIPROC_DIR and /metrics sums every worker's files.
+"""
+
+from __future__ import annotations
+
+import os
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.multiprocess import MultiProcessCollector
+
+REQUESTS = Counter("sensorgate_http_requests_total", "HTTP requests answered", ["method", "route", "status"])
+LATENCY = Histogram(
+    "sensorgate_http_request_duration_seconds",
+    "Time from receiving a request to sending its last byte",
+    ["method", "route", "status"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+
+
+def observe(method: str, route: str, status: int, seconds: float) -> None:
+    code = str(status)
+    REQUESTS.labels(method, route, code).inc()
+    LATENCY.labels(method, route, code).observe(seconds)
+
+
+def render() -> tuple[bytes, str]:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

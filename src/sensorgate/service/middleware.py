@@ -1,0 +1,83 @@
+"""The outermost layer of every HTTP request: request id and trace id, metrics, and the access log.
+
+It wraps Litestar's routing step, so unknown routes (404) and wrong methods (405) are counted and logged too.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import msgspec
+
+from sensorgate.kit.context import SCOPE_KEY, new_context
+from sensorgate.kit.timeutil import iso, utcnow
+from sensorgate.service import metrics
+from sensorgate.service.logs import ACCESS_LOGGER
+
+ASGIApp = Any
+_encoder = msgspec.json.Encoder()
+UNMATCHED = "<unmatched>"
+
+
+class RequestMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.access_log = logging.getLogger(ACCESS_LOGGER)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        headers = dict(scope["headers"])
+        context = new_context(headers)
+        scope[SCOPE_KEY] = context
+        request_id_header = (b"x-request-id", context.request_id.encode())
+        result = {"status": 500, "bytes": 0}
+
+        async def send_wrapper(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                result["status"] = message["status"]
+                message["headers"] = [*message.get("headers", ()), request_id_header]
+            elif message["type"] == "http.response.body":
+                result["bytes"] += len(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            elapsed = time.perf_counter() - started
+            # The template, never the raw path, so ids in paths do not explode the label count.
+            route = scope.get("path_template") or UNMATCHED
+            metrics.observe(scope["method"], route, result["status"], elapsed)
+            if not self.access_log.disabled:
+                self._log(scope, headers, context.request_id, context.trace_id, route, result, elapsed)
+
+    def _log(
+        self,
+        scope: dict[str, Any],
+        headers: dict[bytes, bytes],
+        request_id: str,
+        trace_id: str,
+        route: str,
+        result: dict[str, int],
+        elapsed: float,
+    ) -> None:
+        client = scope.get("client")
+        # Only the path: query strings and headers can carry credentials, so they are never logged.
+        line = {
+            "time": iso(utcnow()),
+            "requestId": request_id,
+            "traceId": trace_id,
+            "method": scope["method"],
+            "path": scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0] or scope["path"],
+            "route": route,
+            "status": result["status"],
+            "bytes": result["bytes"],
+            "ms": round(elapsed * 1000, 3),
+            "ip": client[0] if client else None,
+            "userAgent": headers.get(b"user-agent", b"").decode("latin-1")[:300],
+        }
+        self.access_log.info(_encoder.encode(line).decode())

@@ -1,0 +1,48 @@
+"""Service endpoints: health, metrics and the OpenAPI document."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+import sqlalchemy as sa
+from litestar import Request, Response, get
+from litestar.types import ControllerRouterHandler
+
+from sensorgate.accounts.schemas import HealthOut
+from sensorgate.kit.errors import ServiceUnavailable, Unauthorized
+from sensorgate.service import metrics
+from sensorgate.service.state import AppState
+
+
+def _ping(conn: sa.Connection) -> None:
+    conn.execute(sa.text("SELECT 1"))
+
+
+@get("/health", tags=["service"])
+async def health(app_state: AppState) -> HealthOut:
+    """200 once the database answers; 503 with the error object while it does not."""
+    try:
+        await app_state.db.read(_ping)
+    except Exception:
+        raise ServiceUnavailable("the database is not answering", headers={"Retry-After": "2"}) from None
+    return HealthOut(status="ok")
+
+
+@get("/metrics", tags=["service"], include_in_schema=False)
+async def metrics_endpoint(request: Request[Any, Any, Any], app_state: AppState) -> Response[bytes]:
+    """Prometheus text format. Guarded by a bearer token when SENSORGATE_METRICS_TOKEN is set."""
+    token = app_state.settings.metrics_token
+    if token and not hmac.compare_digest(request.headers.get("authorization", ""), f"Bearer {token}"):
+        raise Unauthorized("metrics need the bearer token set in SENSORGATE_METRICS_TOKEN")
+    body, content_type = metrics.render()
+    return Response(body, media_type=content_type)
+
+
+@get("/openapi.json", include_in_schema=False, media_type="application/vnd.oai.openapi+json")
+async def openapi_json(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """The OpenAPI 3.1 document."""
+    return request.app.openapi_schema.to_schema()
+
+
+ROUTES: list[ControllerRouterHandler] = [health, metrics_endpoint, openapi_json]

@@ -1,0 +1,16 @@
+"""What the app holds for its whole life: settings, database, login throttle. Built once by create_app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sensorgate.accounts.throttle import LoginThrottle
+from sensorgate.db.engine import Database
+from sensorgate.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class AppState:
+    settings: Settings
+    db: Database
+    login_throttle: LoginThrottle

@@ -1,0 +1,174 @@
+"""One settings class, read from the environment with the prefix SENSORGATE_.
+
+msgspec converts the environment's strings to typed fields (``strict=False`` turns "8000" into 8000
+and "true" into True), so there is no hand-written parsing and no second settings library.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Literal
+
+import msgspec
+
+ENV_PREFIX = "SENSORGATE_"
+Mode = Literal["production", "dev", "demo"]
+
+# Values people paste from examples. A secret equal to one of these, or too short to be random,
+# is treated as missing.
+PLACEHOLDERS = frozenset(
+    {
+        "",
+        "changeme",
+        "change-me",
+        "change_me",
+        "secret",
+        "placeholder",
+        "please-change",
+        "xxx",
+        "todo",
+        "test",
+    }
+)
+MIN_SECRET_LENGTH = 32
+SECRET_FIELDS = ("secret_key", "hash_pepper", "master_key")
+
+
+class SettingsError(Exception):
+    """The settings cannot run a service; the message says which one and how to fix it."""
+
+
+class Settings(msgspec.Struct, kw_only=True, frozen=True):
+    mode: Mode = "production"
+    data_dir: str = ".sensorgate"
+    # None means an SQLite file inside data_dir.
+    database_url: str | None = None
+    redis_url: str | None = None
+    # Signs and derives non-password tokens.
+    secret_key: str = ""
+    # HMAC key for every stored hash of a secret (session tokens now, API keys later).
+    hash_pepper: str = ""
+    # 32 bytes, urlsafe base64: encrypts secrets the server must read back (signing keys).
+    master_key: str = ""
+    # Largest request body the service reads, in bytes; routes may set a larger one.
+    max_body_bytes: int = 1_048_576
+    session_hours: int = 12
+    # When set, /metrics asks for "Authorization: Bearer <token>".
+    metrics_token: str | None = None
+    # Cookies get the Secure flag unless this is false (plain-HTTP development).
+    secure_cookies: bool = True
+    access_log: bool = True
+    log_level: str = "INFO"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return to_sqlalchemy_url(self.database_url or f"sqlite:///{Path(self.data_dir) / 'sensorgate.db'}")
+
+    @property
+    def master_key_bytes(self) -> bytes:
+        return base64.urlsafe_b64decode(self.master_key)
+
+    @property
+    def cookies_secure(self) -> bool:
+        """Demo and dev serve plain HTTP on localhost, where a Secure cookie would not come back."""
+        return self.secure_cookies and self.mode == "production"
+
+    @property
+    def relaxed(self) -> bool:
+        """Dev and demo modes may generate their own secrets."""
+        return self.mode in ("dev", "demo")
+
+
+def to_sqlalchemy_url(url: str) -> str:
+    """Accept the plain URLs of API.md and name the driver SQLAlchemy should use."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def load_settings(
+    environ: dict[str, str] | None = None, *, require_secrets: bool = True, **overrides: object
+) -> Settings:
+    """Read SENSORGATE_* variables, apply overrides, and make sure the secrets are usable.
+
+    Commands that never touch a secret (db upgrade, users create) pass require_secrets=False.
+    """
+    env = os.environ if environ is None else environ
+    raw: dict[str, object] = {
+        name[len(ENV_PREFIX) :].lower(): value
+        for name, value in env.items()
+        if name.startswith(ENV_PREFIX) and name[len(ENV_PREFIX) :].lower() in Settings.__struct_fields__
+    }
+    raw.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        settings = msgspec.convert(raw, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        raise SettingsError(f"invalid setting: {exc}") from None
+    if settings.relaxed:
+        settings = _fill_generated_secrets(settings)
+    if require_secrets:
+        _check_secrets(settings)
+    return settings
+
+
+def is_placeholder(value: str) -> bool:
+    return value.strip().lower() in PLACEHOLDERS or len(value) < MIN_SECRET_LENGTH
+
+
+def _check_secrets(settings: Settings) -> None:
+    for name in SECRET_FIELDS:
+        if is_placeholder(getattr(settings, name)):
+            raise SettingsError(
+                f"{ENV_PREFIX}{name.upper()} is missing or a placeholder. Set it to a random value of at least "
+                f"{MIN_SECRET_LENGTH} characters (for example: python -c 'import secrets; "
+                f"print(secrets.token_urlsafe(32))'), or run with --demo or {ENV_PREFIX}MODE=dev to try sensorgate."
+            )
+    try:
+        key = settings.master_key_bytes
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        raise SettingsError(
+            f"{ENV_PREFIX}MASTER_KEY must be 32 bytes in urlsafe base64 (44 characters). Generate one with: "
+            "python -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())'"
+        )
+    if settings.max_body_bytes < 1024:
+        raise SettingsError(f"{ENV_PREFIX}MAX_BODY_BYTES must be at least 1024")
+
+
+def generate_secrets() -> dict[str, str]:
+    return {
+        "secret_key": secrets.token_urlsafe(32),
+        "hash_pepper": secrets.token_urlsafe(32),
+        "master_key": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+    }
+
+
+def _fill_generated_secrets(settings: Settings) -> Settings:
+    """Use secrets kept in the data dir, creating them on the first run, for any secret left unset.
+
+    Keeping them means sessions and stored hashes survive a restart of the demo.
+    """
+    missing = [name for name in SECRET_FIELDS if is_placeholder(getattr(settings, name))]
+    if not missing:
+        return settings
+    path = Path(settings.data_dir) / "secrets.json"
+    stored: dict[str, str] = {}
+    if path.exists():
+        stored = json.loads(path.read_text())
+    if any(name not in stored for name in SECRET_FIELDS):
+        stored = {**generate_secrets(), **stored}
+        write_private_file(path, json.dumps(stored, indent=2))
+    return msgspec.structs.replace(settings, **{name: stored[name] for name in missing})
+
+
+def write_private_file(path: Path, text: str) -> None:
+    """Write a file only its owner can read, because it holds secrets."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
