@@ -80,6 +80,7 @@ def _openapi_config() -> OpenAPIConfig:
         version=__version__,
         description="Self-hosted sensor-data API with first-class API credentials.",
         path="/docs",
+        use_handler_docstrings=True,
         render_plugins=[
             SwaggerRenderPlugin(
                 path="/",

@@ -14,12 +14,12 @@ from sensorgate.accounts.principal import Principal
 from sensorgate.accounts.sessions import CSRF_HEADER, SESSION_COOKIE, csrf_matches, resolve_session
 from sensorgate.kit.errors import Forbidden, Unauthorized
 from sensorgate.kit.timeutil import utcnow
-from sensorgate.service.state import AppState
+from sensorgate.service.state import AppStateDep
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-async def provide_principal(request: Request[Any, Any, Any], app_state: AppState) -> Principal:
+async def provide_principal(request: Request[Any, Any, Any], app_state: AppStateDep) -> Principal:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise Unauthorized("authentication required: log in at POST /v1/auth/login")

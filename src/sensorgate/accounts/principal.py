@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from litestar.di import NamedDependency
+
 from sensorgate.kit.errors import Forbidden, NotFound
 
 
@@ -38,3 +40,7 @@ class Principal:
         if permission not in found.permissions:
             raise Forbidden(f"this needs the {permission} permission in organization {found.organization!r}")
         return found
+
+
+# How a route asks for the authenticated caller; the guard provides it.
+PrincipalDep = NamedDependency[Principal]

@@ -7,13 +7,13 @@ from typing import Annotated, Any
 
 import anyio.to_thread
 from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.params import Parameter
+from litestar.params import FromPath, JSONBody, PathParameter
 from litestar.types import ControllerRouterHandler
 
 from sensorgate.accounts import service, sessions, store
 from sensorgate.accounts.guard import client_address
 from sensorgate.accounts.passwords import hash_password, verify_password
-from sensorgate.accounts.principal import Principal
+from sensorgate.accounts.principal import PrincipalDep
 from sensorgate.accounts.schemas import (
     LoginIn,
     LoginOut,
@@ -29,7 +29,7 @@ from sensorgate.accounts.schemas import (
 from sensorgate.kit.errors import Unauthorized
 from sensorgate.kit.paging import DEFAULT_PAGE_SIZE, Page, PageNumber, PageSize
 from sensorgate.kit.timeutil import iso, utcnow
-from sensorgate.service.state import AppState
+from sensorgate.service.state import AppStateDep
 
 # Login and account bodies are tiny; a small cap keeps a flood of large bodies cheap to refuse.
 SMALL_BODY = 16 * 1024
@@ -40,7 +40,9 @@ class AuthController(Controller):
     tags = ["auth"]
 
     @post("/login", request_max_body_size=SMALL_BODY, status_code=200)
-    async def login(self, data: LoginIn, request: Request[Any, Any, Any], app_state: AppState) -> Response[LoginOut]:
+    async def login(
+        self, data: JSONBody[LoginIn], request: Request[Any, Any, Any], app_state: AppStateDep
+    ) -> Response[LoginOut]:
         """Log in to the console with email and password.
 
         Sets an HttpOnly session cookie and returns the CSRF token that unsafe requests must send in
@@ -95,7 +97,7 @@ class AuthController(Controller):
         return response
 
     @post("/logout", status_code=204)
-    async def logout(self, principal: Principal, app_state: AppState) -> Response[None]:
+    async def logout(self, principal: PrincipalDep, app_state: AppStateDep) -> Response[None]:
         """End the console session. Needs the X-CSRF-Token header."""
         if principal.session_id is not None:
             await app_state.db.write(sessions.close_session, principal.session_id)
@@ -106,7 +108,7 @@ class AuthController(Controller):
 
 
 @get("/v1/me", tags=["auth"])
-async def me(principal: Principal, app_state: AppState) -> MeOut:
+async def me(principal: PrincipalDep, app_state: AppStateDep) -> MeOut:
     """The caller: user, organizations with role and permissions, and how it authenticated."""
     row = await app_state.db.read(store.user_by_email, principal.email or "")
     if row is None:
@@ -134,18 +136,20 @@ class WorkspaceController(Controller):
 
     @get("/")
     async def list_workspaces(
-        self, principal: Principal, app_state: AppState, page: PageNumber = 1, size: PageSize = DEFAULT_PAGE_SIZE
+        self, principal: PrincipalDep, app_state: AppStateDep, page: PageNumber = 1, size: PageSize = DEFAULT_PAGE_SIZE
     ) -> Page[WorkspaceOut]:
         """The workspaces of every organization the caller belongs to, by id."""
         return await app_state.db.read(service.list_workspaces, principal, page, size)
 
     @post("/", request_max_body_size=SMALL_BODY)
-    async def create_workspace(self, data: WorkspaceIn, principal: Principal, app_state: AppState) -> WorkspaceOut:
+    async def create_workspace(
+        self, data: JSONBody[WorkspaceIn], principal: PrincipalDep, app_state: AppStateDep
+    ) -> WorkspaceOut:
         """Create a workspace. Needs owner or admin. Slugs are unique across the installation (409 if taken)."""
         return await app_state.db.write(service.create_workspace, principal, data, utcnow())
 
 
-OrgSlug = Annotated[str, Parameter(description="organization slug")]
+OrgSlug = Annotated[str, PathParameter(description="organization slug")]
 
 
 class MembersController(Controller):
@@ -156,8 +160,8 @@ class MembersController(Controller):
     async def list_members(
         self,
         org: OrgSlug,
-        principal: Principal,
-        app_state: AppState,
+        principal: PrincipalDep,
+        app_state: AppStateDep,
         page: PageNumber = 1,
         size: PageSize = DEFAULT_PAGE_SIZE,
     ) -> Page[MemberOut]:
@@ -165,7 +169,9 @@ class MembersController(Controller):
         return await app_state.db.read(service.list_members, principal, org, page, size)
 
     @post("/", request_max_body_size=SMALL_BODY)
-    async def add_member(self, org: OrgSlug, data: MemberIn, principal: Principal, app_state: AppState) -> MemberOut:
+    async def add_member(
+        self, org: OrgSlug, data: JSONBody[MemberIn], principal: PrincipalDep, app_state: AppStateDep
+    ) -> MemberOut:
         """Add a member. A new email needs `password` and creates the account. Only owners add owners.
 
         `permissions` grants extra permissions on top of the role; today only `integrations:write`.
@@ -175,13 +181,20 @@ class MembersController(Controller):
 
     @patch("/{user_id:int}", request_max_body_size=SMALL_BODY)
     async def update_member(
-        self, org: OrgSlug, user_id: int, data: MemberPatch, principal: Principal, app_state: AppState
+        self,
+        org: OrgSlug,
+        user_id: FromPath[int],
+        data: JSONBody[MemberPatch],
+        principal: PrincipalDep,
+        app_state: AppStateDep,
     ) -> MemberOut:
         """Change a member's role or granted permissions. The last owner cannot be demoted (409)."""
         return await app_state.db.write(service.update_member, principal, org, user_id, data)
 
     @delete("/{user_id:int}", status_code=204)
-    async def remove_member(self, org: OrgSlug, user_id: int, principal: Principal, app_state: AppState) -> None:
+    async def remove_member(
+        self, org: OrgSlug, user_id: FromPath[int], principal: PrincipalDep, app_state: AppStateDep
+    ) -> None:
         """Remove a member. The last owner cannot be removed (409)."""
         await app_state.db.write(service.remove_member, principal, org, user_id)
 

@@ -8,13 +8,17 @@ from __future__ import annotations
 from typing import Annotated, Generic, TypeVar
 
 import msgspec
+from litestar.params import QueryParameter
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 50
 
-PageNumber = Annotated[int, msgspec.Meta(ge=1, le=1_000_000, description="1-based page number")]
-PageSize = Annotated[int, msgspec.Meta(ge=1, le=MAX_PAGE_SIZE, description=f"items per page, at most {MAX_PAGE_SIZE}")]
+# Litestar enforces QueryParameter bounds (a msgspec Meta on a query parameter is silently ignored).
+PageNumber = Annotated[int, QueryParameter(ge=1, le=1_000_000, description="1-based page number")]
+PageSize = Annotated[
+    int, QueryParameter(ge=1, le=MAX_PAGE_SIZE, description=f"items per page, at most {MAX_PAGE_SIZE}")
+]
 
 
 class Page(msgspec.Struct, Generic[T], rename="camel"):

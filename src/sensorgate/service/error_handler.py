@@ -10,7 +10,7 @@ from typing import Any
 import msgspec
 import sqlalchemy.exc
 from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
 
 from sensorgate.kit.context import get_context
 from sensorgate.kit.errors import ApiError
@@ -96,7 +96,7 @@ def _http_message(request: Request[Any, Any, Any], exc: HTTPException) -> str:
         limit = getattr(request.scope.get("route_handler"), "request_max_body_size", None)
         limit = limit if isinstance(limit, int) else request.app.request_max_body_size
         return f"request body is larger than this endpoint's maximum of {limit} bytes"
-    if status == 400 and isinstance(exc.__cause__, msgspec.DecodeError):
+    if status == 400 and isinstance(exc.__cause__, SerializationException):
         return f"malformed JSON body: {exc.__cause__}"
     detail = exc.detail or HTTPStatus(status).phrase
     return detail if isinstance(detail, str) else HTTPStatus(status).phrase

@@ -12,7 +12,7 @@ from litestar.types import ControllerRouterHandler
 from sensorgate.accounts.schemas import HealthOut
 from sensorgate.kit.errors import ServiceUnavailable, Unauthorized
 from sensorgate.service import metrics
-from sensorgate.service.state import AppState
+from sensorgate.service.state import AppStateDep
 
 
 def _ping(conn: sa.Connection) -> None:
@@ -20,7 +20,7 @@ def _ping(conn: sa.Connection) -> None:
 
 
 @get("/health", tags=["service"])
-async def health(app_state: AppState) -> HealthOut:
+async def health(app_state: AppStateDep) -> HealthOut:
     """200 once the database answers; 503 with the error object while it does not."""
     try:
         await app_state.db.read(_ping)
@@ -30,7 +30,7 @@ async def health(app_state: AppState) -> HealthOut:
 
 
 @get("/metrics", tags=["service"], include_in_schema=False)
-async def metrics_endpoint(request: Request[Any, Any, Any], app_state: AppState) -> Response[bytes]:
+async def metrics_endpoint(request: Request[Any, Any, Any], app_state: AppStateDep) -> Response[bytes]:
     """Prometheus text format. Guarded by a bearer token when SENSORGATE_METRICS_TOKEN is set."""
     token = app_state.settings.metrics_token
     if token and not hmac.compare_digest(request.headers.get("authorization", ""), f"Bearer {token}"):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from litestar.di import NamedDependency
+
 from sensorgate.accounts.throttle import LoginThrottle
 from sensorgate.db.engine import Database
 from sensorgate.settings import Settings
@@ -14,3 +16,7 @@ class AppState:
     settings: Settings
     db: Database
     login_throttle: LoginThrottle
+
+
+# How a route or dependency asks for the app state.
+AppStateDep = NamedDependency[AppState]

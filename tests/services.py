@@ -1,0 +1,115 @@
+"""Real PostgreSQL and Redis servers for the tests, started from the local binaries.
+
+We start them ourselves rather than through pytest-postgresql: CI runs as root, initdb refuses to run as
+root, and so the cluster must be started as the `postgres` user, which that plugin cannot do.
+When a binary is missing, the tests that need it skip, unless SENSORGATE_TEST_REQUIRE_SERVICES=1, when
+they fail: CI sets it so a missing service can never pass unnoticed.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+REQUIRE = os.environ.get("SENSORGATE_TEST_REQUIRE_SERVICES") == "1"
+
+
+def unavailable(reason: str) -> None:
+    if REQUIRE:
+        pytest.fail(f"{reason} (SENSORGATE_TEST_REQUIRE_SERVICES=1)")
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_for_port(port: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on port {port} after {timeout} s")
+
+
+def postgres_bin_dir() -> Path | None:
+    candidates = [os.environ.get("SENSORGATE_TEST_PG_BIN", "")]
+    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]), reverse=True)
+    found = shutil.which("pg_ctl")
+    if found:
+        candidates.append(str(Path(found).resolve().parent))
+    for candidate in candidates:
+        if candidate and (Path(candidate) / "pg_ctl").exists() and (Path(candidate) / "initdb").exists():
+            return Path(candidate)
+    return None
+
+
+@contextmanager
+def postgres_server() -> Iterator[str]:
+    """Yield the URL of a throwaway cluster's `postgres` database; stop and delete it afterwards."""
+    bin_dir = postgres_bin_dir()
+    if bin_dir is None:
+        unavailable("PostgreSQL binaries (initdb, pg_ctl) not found")
+    run_as: list[str] = []
+    workdir = Path(tempfile.mkdtemp(prefix="sg-pg-"))
+    if os.geteuid() == 0:
+        try:
+            account = pwd.getpwnam("postgres")
+        except KeyError:
+            unavailable("running as root and there is no 'postgres' user to run PostgreSQL as")
+        run_as = ["runuser", "-u", "postgres", "--"]
+        os.chown(workdir, account.pw_uid, account.pw_gid)
+    data, port = workdir / "data", free_port()
+    subprocess.run(
+        [*run_as, str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
+        check=True,
+        capture_output=True,
+    )
+    options = f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
+    subprocess.run(
+        [*run_as, str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(workdir / "log"), "-w", "start"],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        _wait_for_port(port)
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(
+            [*run_as, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], capture_output=True
+        )
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@contextmanager
+def redis_server() -> Iterator[str]:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        unavailable("redis-server not found")
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for_port(port)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
