@@ -183,3 +183,11 @@ def test_member_changes_need_the_csrf_header(client: Client, db: Any, owner: int
     assert_error(
         client.post(URL, json={"email": "x@acme.example", "role": "viewer", "password": PASSWORD}), 403, "csrf"
     )
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [("post", URL), ("patch", f"{URL}/1"), ("delete", f"{URL}/1"), ("get", URL)]
+)
+def test_every_member_endpoint_without_a_session_is_401(client: Client, method: str, path: str) -> None:
+    kwargs: dict[str, Any] = {"json": {"role": "admin"}} if method in ("post", "patch") else {}
+    assert_error(getattr(client, method)(path, **kwargs), 401)

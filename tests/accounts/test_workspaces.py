@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from sensorgate.accounts import service, store
+from sensorgate.accounts.principal import Membership, Principal
+from sensorgate.accounts.roles import permissions_for
+from sensorgate.accounts.schemas import WorkspaceIn
+from sensorgate.kit.errors import Conflict
+from sensorgate.kit.timeutil import utcnow
 from tests.conftest import add_user, assert_error, login
 
 Client = TestClient[Litestar]
@@ -111,3 +118,28 @@ def test_an_admin_of_two_organizations_must_say_which(client: Client, db: Any) -
 
 def test_create_without_a_session_is_401(client: Client) -> None:
     assert_error(client.post("/v1/workspaces", json={"slug": "x", "name": "X"}), 401)
+
+
+def test_concurrent_creates_of_one_slug_make_exactly_one_workspace(db: Any) -> None:
+    """Eight racing requests: one creates, seven get the 409 error, and no half-written rows remain."""
+    add_user(db, "ann@acme.example", "acme")
+    user = db.read_sync(store.user_by_email, "ann@acme.example")
+    memberships = {
+        r.organization_id: Membership(r.organization_id, r.slug, r.name, r.role, (), permissions_for(r.role))
+        for r in db.read_sync(store.user_memberships, user.id)
+    }
+    principal = Principal(kind="session", user_id=user.id, email=user.email, memberships=memberships)
+    body = WorkspaceIn(slug="raced", name="Raced")
+
+    def attempt(_: int) -> str:
+        try:
+            db.write_sync(service.create_workspace, principal, body, utcnow())
+        except Conflict:
+            return "conflict"
+        return "created"
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = sorted(pool.map(attempt, range(8)))
+    assert outcomes == ["conflict"] * 7 + ["created"]
+    page = db.read_sync(service.list_workspaces, principal, 1, 50)
+    assert [w.slug for w in page.items] == ["acme", "raced"]

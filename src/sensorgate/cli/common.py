@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 import click
 import sqlalchemy as sa
 from rich.console import Console
 
+from sensorgate.db import migrate
 from sensorgate.settings import Settings, SettingsError, load_settings
 
 console = Console(highlight=False)
@@ -23,13 +22,18 @@ db_option = click.option(
 
 
 def settings_for(db_url: str | None, *, require_secrets: bool) -> Settings:
-    if db_url:
-        # Workers started by granian read the environment, so the choice must live there.
-        os.environ["SENSORGATE_DATABASE_URL"] = db_url
     try:
-        return load_settings(require_secrets=require_secrets)
+        return load_settings(require_secrets=require_secrets, database_url=db_url)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def require_newest_schema(engine: sa.Engine) -> None:
+    """Stop with advice, rather than a traceback, when the database was never migrated or is behind."""
+    if migrate.current_revision(engine) != migrate.head_revision():
+        raise click.ClickException(
+            "the database schema is not the newest: run `sensorgate db upgrade`, or serve with --migrate"
+        )
 
 
 def shown_url(url: str) -> str:

@@ -10,7 +10,7 @@ import click
 from granian import Granian
 from granian.constants import Interfaces
 
-from sensorgate.cli.common import console, db_option, err_console, settings_for
+from sensorgate.cli.common import console, db_option, err_console, require_newest_schema, settings_for
 from sensorgate.db import migrate
 from sensorgate.db.engine import Database, create_engine
 from sensorgate.demo import DemoInfo, seed_demo
@@ -29,6 +29,9 @@ def serve(db_url: str | None, host: str, port: int, workers: int, demo: bool, ru
     if demo:
         os.environ["SENSORGATE_MODE"] = "demo"
     settings = settings_for(db_url, require_secrets=True)
+    # Workers started by granian read their settings from the environment, so the choices must live there.
+    if db_url:
+        os.environ["SENSORGATE_DATABASE_URL"] = db_url
     # Workers re-read settings from the environment; pin the data dir so they find demo secrets.
     os.environ["SENSORGATE_DATA_DIR"] = str(Path(settings.data_dir).resolve())
     demo_info = _prepare_database(settings, migrate_first=demo or run_migrations, demo=demo)
@@ -62,10 +65,8 @@ def _prepare_database(settings: Settings, *, migrate_first: bool, demo: bool) ->
     try:
         if migrate_first:
             migrate.upgrade(engine)
-        elif migrate.current_revision(engine) != migrate.head_revision():
-            raise click.ClickException(
-                "the database schema is not the newest: run `sensorgate db upgrade`, or serve with --migrate"
-            )
+        else:
+            require_newest_schema(engine)
         return seed_demo(Database(engine), settings) if demo else None
     finally:
         engine.dispose()

@@ -9,7 +9,7 @@ import click
 
 from sensorgate.accounts import service, store
 from sensorgate.accounts.passwords import hash_password, password_problem
-from sensorgate.cli.common import console, db_option, settings_for
+from sensorgate.cli.common import console, db_option, require_newest_schema, settings_for
 from sensorgate.db.engine import Database, create_engine
 from sensorgate.kit.errors import ApiError
 from sensorgate.kit.timeutil import utcnow
@@ -42,6 +42,7 @@ def create(email: str, org_slug: str, role: str, password_stdin: bool, db_url: s
     settings = settings_for(db_url, require_secrets=False)
     db = Database(create_engine(settings.sqlalchemy_url))
     try:
+        require_newest_schema(db.engine)
         exists = db.read_sync(store.user_by_email, email) is not None
         password, generated = _password(email, password_stdin, exists)
         password_hash = hash_password(password) if password is not None else None

@@ -1,0 +1,76 @@
+"""`sensorgate serve`: refusals that explain themselves, and the demo a newcomer starts with."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from tests.cli.helpers import banner_value, clean_env, flat, run, serving
+from tests.services import free_port
+
+
+def test_serve_in_production_without_secrets_refuses_to_start(tmp_path: Path) -> None:
+    result = run(["serve", "--port", str(free_port())], clean_env(tmp_path / "data"), timeout=30)
+    assert result.returncode != 0
+    message = flat(result.stderr)
+    assert "SENSORGATE_SECRET_KEY" in message, result.stderr
+    assert "--demo" in message
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_refuses_a_database_that_was_never_migrated(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'never.db'}"
+    env = clean_env(tmp_path / "data", SENSORGATE_MODE="dev")
+    result = run(["serve", "--db", url, "--port", str(free_port())], env, timeout=30)
+    assert result.returncode != 0
+    message = flat(result.stderr)
+    assert "sensorgate db upgrade" in message, result.stderr
+    assert "--migrate" in message, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def demo_session(base: str, email: str, password: str) -> tuple[dict[str, str], list[str]]:
+    """Log in on the running server; return the caller's roles by organization and its workspace slugs."""
+    with httpx.Client(base_url=base, timeout=10) as client:
+        login = client.post("/v1/auth/login", json={"email": email, "password": password})
+        assert login.status_code == 200, login.text
+        me = client.get("/v1/me")
+        assert me.status_code == 200, me.text
+        workspaces = client.get("/v1/workspaces")
+        assert workspaces.status_code == 200, workspaces.text
+    roles = {m["organization"]: m["role"] for m in me.json()["memberships"]}
+    return roles, [w["slug"] for w in workspaces.json()["items"]]
+
+
+def test_serve_demo_prints_a_working_login_and_is_the_same_after_a_restart(tmp_path: Path) -> None:
+    env = clean_env(tmp_path / "data")
+
+    port = free_port()
+    with serving(["--demo"], env, port, tmp_path / "run1") as server:
+        output = server.output()
+        assert f"http://127.0.0.1:{port}/" in output, output
+        assert f"http://127.0.0.1:{port}/docs" in output, output
+        email, password = banner_value(output, "Login"), banner_value(output, "Password")
+        assert "@" in email
+        assert len(password) >= 12
+        assert "curl" in output
+        assert f"http://127.0.0.1:{port}/v1/auth/login" in output
+
+        assert demo_session(server.base, email, password) == ({"demo": "owner"}, ["demo"])
+
+        docs = httpx.get(f"{server.base}/docs", timeout=10)
+        assert docs.status_code == 200
+        assert docs.headers["content-type"].startswith("text/html")
+        assert "swagger" in docs.text.lower()
+        spec = httpx.get(f"{server.base}/openapi.json", timeout=10)
+        assert spec.status_code == 200
+        assert spec.json()["openapi"].startswith("3.1")
+    assert server.process.returncode is not None
+
+    port = free_port()
+    with serving(["--demo"], env, port, tmp_path / "run2") as again:
+        output = again.output()
+        assert banner_value(output, "Login") == email
+        assert banner_value(output, "Password") == password
+        assert demo_session(again.base, email, password) == ({"demo": "owner"}, ["demo"])
