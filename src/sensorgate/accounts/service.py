@@ -120,14 +120,6 @@ def _check_grants(grants: list[str]) -> list[str]:
     return sorted(set(grants))
 
 
-def _member_row(conn: sa.Connection, organization_id: int, user_id: int) -> Any:
-    rows, _ = store.members_page(conn, organization_id, 0, 1_000_000)
-    for row in rows:
-        if row.user_id == user_id:
-            return row
-    raise NotFound("member not found")
-
-
 def add_member(
     conn: sa.Connection,
     principal: Principal,
@@ -153,7 +145,7 @@ def add_member(
         if store.membership(conn, actor.organization_id, user_id) is not None:
             raise Conflict(f"{body.email} is already a member of {org_slug!r}")
     store.insert_membership(conn, actor.organization_id, user_id, body.role, grants, now)
-    return _member_out(_member_row(conn, actor.organization_id, user_id))
+    return _member_out(store.member(conn, actor.organization_id, user_id))
 
 
 def _guard_owner_change(conn: sa.Connection, actor: Membership, target: Any, new_role: str | None) -> None:
@@ -181,7 +173,7 @@ def update_member(
         values["grants"] = _check_grants(patch.permissions)
     if values:
         store.update_membership(conn, actor.organization_id, user_id, values)
-    return _member_out(_member_row(conn, actor.organization_id, user_id))
+    return _member_out(store.member(conn, actor.organization_id, user_id))
 
 
 def remove_member(conn: sa.Connection, principal: Principal, org_slug: str, user_id: int) -> None:

@@ -116,24 +116,23 @@ def count_owners(conn: sa.Connection, organization_id: int) -> int:
     )
 
 
+def _member_query() -> sa.Select[Any]:
+    return sa.select(
+        memberships.c.user_id, users.c.email, memberships.c.role, memberships.c.grants, memberships.c.created_at
+    ).join(users, users.c.id == memberships.c.user_id)
+
+
 def members_page(conn: sa.Connection, organization_id: int, offset: int, limit: int) -> tuple[list[Row], int]:
     where = memberships.c.organization_id == organization_id
     total = conn.execute(sa.select(sa.func.count()).select_from(memberships).where(where)).scalar_one()
-    rows = conn.execute(
-        sa.select(
-            memberships.c.user_id,
-            users.c.email,
-            memberships.c.role,
-            memberships.c.grants,
-            memberships.c.created_at,
-        )
-        .join(users, users.c.id == memberships.c.user_id)
-        .where(where)
-        .order_by(memberships.c.user_id)
-        .offset(offset)
-        .limit(limit)
-    ).all()
+    rows = conn.execute(_member_query().where(where).order_by(memberships.c.user_id).offset(offset).limit(limit)).all()
     return list(rows), int(total)
+
+
+def member(conn: sa.Connection, organization_id: int, user_id: int) -> Row | None:
+    return conn.execute(
+        _member_query().where(memberships.c.organization_id == organization_id, memberships.c.user_id == user_id)
+    ).first()
 
 
 def user_memberships(conn: sa.Connection, user_id: int) -> list[Row]:

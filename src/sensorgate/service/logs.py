@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any
+from typing import Any, TextIO
 
 import msgspec
 
@@ -38,20 +38,18 @@ class AccessFormatter(logging.Formatter):
 
 
 def configure_logging(level: str, access_log: bool) -> None:
-    root = logging.getLogger("sensorgate")
-    if not any(getattr(h, "_sensorgate", False) for h in root.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(JsonFormatter())
-        handler._sensorgate = True  # type: ignore[attr-defined]
-        root.addHandler(handler)
-        root.propagate = False
-    root.setLevel(level.upper())
-    access = logging.getLogger(ACCESS_LOGGER)
-    if not any(getattr(h, "_sensorgate", False) for h in access.handlers):
-        access_handler = logging.StreamHandler(sys.stdout)
-        access_handler.setFormatter(AccessFormatter())
-        access_handler._sensorgate = True  # type: ignore[attr-defined]
-        access.addHandler(access_handler)
-        access.propagate = False
+    """Idempotent: create_app may run several times in one process (tests, workers)."""
+    _attach(logging.getLogger("sensorgate"), sys.stderr, JsonFormatter(), level.upper())
+    access = _attach(logging.getLogger(ACCESS_LOGGER), sys.stdout, AccessFormatter(), "INFO")
     access.disabled = not access_log
-    access.setLevel(logging.INFO)
+
+
+def _attach(logger: logging.Logger, stream: TextIO, formatter: logging.Formatter, level: str) -> logging.Logger:
+    if not any(getattr(h, "_sensorgate", False) for h in logger.handlers):
+        handler = logging.StreamHandler(stream)
+        handler.setFormatter(formatter)
+        handler._sensorgate = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+        logger.propagate = False
+    logger.setLevel(level)
+    return logger
