@@ -31,7 +31,7 @@ ROUTES: list[ControllerRouterHandler] = [*service_routes.ROUTES, *accounts_route
 
 
 def create_app(settings: Settings) -> Litestar:
-    configure_logging(settings.log_level, settings.access_log)
+    configure_logging(settings.log_level)
     state = AppState(
         settings=settings,
         db=Database(create_engine(settings.sqlalchemy_url)),
@@ -66,11 +66,13 @@ def create_app(settings: Settings) -> Litestar:
         openapi_config=_openapi_config(),
         request_max_body_size=settings.max_body_bytes,
         lifespan=[lifespan],
+        # Our own JSON logging (service/logs.py) is the only logging setup; Litestar's would replace it.
+        logging_config=None,
         debug=False,
     )
     app.state.sensorgate = state
     # Wrap the routing step itself, so that 404 and 405 are logged and counted like everything else.
-    app.asgi_handler = RequestMiddleware(app.asgi_handler)  # type: ignore[assignment]
+    app.asgi_handler = RequestMiddleware(app.asgi_handler, access_log=settings.access_log)  # type: ignore[assignment]
     return app
 
 

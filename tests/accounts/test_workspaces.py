@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from sensorgate.accounts import service, store
-from sensorgate.accounts.principal import Membership, Principal
-from sensorgate.accounts.roles import permissions_for
+from sensorgate.accounts import service, sessions
 from sensorgate.accounts.schemas import WorkspaceIn
 from sensorgate.kit.errors import Conflict
 from sensorgate.kit.timeutil import utcnow
+from sensorgate.settings import Settings
 from tests.conftest import add_user, assert_error, login
 
 Client = TestClient[Litestar]
@@ -120,15 +120,14 @@ def test_create_without_a_session_is_401(client: Client) -> None:
     assert_error(client.post("/v1/workspaces", json={"slug": "x", "name": "X"}), 401)
 
 
-def test_concurrent_creates_of_one_slug_make_exactly_one_workspace(db: Any) -> None:
+def test_concurrent_creates_of_one_slug_make_exactly_one_workspace(db: Any, settings: Settings) -> None:
     """Eight racing requests: one creates, seven get the 409 error, and no half-written rows remain."""
-    add_user(db, "ann@acme.example", "acme")
-    user = db.read_sync(store.user_by_email, "ann@acme.example")
-    memberships = {
-        r.organization_id: Membership(r.organization_id, r.slug, r.name, r.role, (), permissions_for(r.role))
-        for r in db.read_sync(store.user_memberships, user.id)
-    }
-    principal = Principal(kind="session", user_id=user.id, email=user.email, memberships=memberships)
+    user_id = add_user(db, "ann@acme.example", "acme")
+    opened = db.write_sync(
+        sessions.open_session, settings.hash_pepper, user_id, now=utcnow(), lifetime=timedelta(hours=1), ip=None,
+        user_agent=None,
+    )  # fmt: skip
+    principal = db.read_sync(sessions.resolve_session, settings.hash_pepper, opened.token, utcnow()).principal
     body = WorkspaceIn(slug="raced", name="Raced")
 
     def attempt(_: int) -> str:

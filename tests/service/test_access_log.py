@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from tests.conftest import PASSWORD, add_user
+from sensorgate.app import create_app
+from tests.conftest import PASSWORD, add_user, make_settings
 
 Client = TestClient[Litestar]
 
@@ -61,3 +63,11 @@ def test_no_secret_reaches_the_logs(client: Client, db: Any, logged: list[str]) 
     assert len(logged) >= 4
     for secret in (PASSWORD, "wrong-secret-5678", "query-secret-1234", csrf, session, "headersecret", "bearer-secret"):
         assert secret not in text, secret
+
+
+def test_the_access_log_can_be_turned_off(database_url: str, tmp_path: Path, logged: list[str]) -> None:
+    app = create_app(make_settings(database_url, tmp_path, access_log=False))
+    with TestClient(app=app) as client:
+        assert client.get("/health").status_code == 200
+        assert client.get("/nowhere").status_code == 404
+    assert [line for line in logged if '"route"' in line] == []

@@ -110,7 +110,7 @@ class AuthController(Controller):
 @get("/v1/me", tags=["auth"])
 async def me(principal: PrincipalDep, app_state: AppStateDep) -> MeOut:
     """The caller: user, organizations with role and permissions, and how it authenticated."""
-    row = await app_state.db.read(store.user_by_email, principal.email or "")
+    row = await app_state.db.read(store.user_by_id, principal.user_id or 0)
     if row is None:
         raise Unauthorized("this account no longer exists")
     memberships = [

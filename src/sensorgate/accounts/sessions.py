@@ -68,19 +68,21 @@ def open_session(
 
 
 def resolve_session(conn: sa.Connection, pepper: str, token: str, now: datetime) -> ResolvedSession | None:
-    row = store.session_with_user(conn, keyed_hash(pepper, token))
-    if row is None or row.expires_at <= now:
+    rows = store.session_with_memberships(conn, keyed_hash(pepper, token))
+    if not rows or rows[0].expires_at <= now:
         return None
+    row = rows[0]
     memberships = {
         m.organization_id: Membership(
             organization_id=m.organization_id,
-            organization=m.slug,
-            organization_name=m.name,
+            organization=m.organization,
+            organization_name=m.organization_name,
             role=m.role,
             grants=tuple(m.grants),
             permissions=permissions_for(m.role, m.grants),
         )
-        for m in store.user_memberships(conn, row.user_id)
+        for m in rows
+        if m.organization_id is not None
     }
     principal = Principal(
         kind="session", user_id=row.user_id, email=row.email, session_id=row.id, memberships=memberships

@@ -135,39 +135,39 @@ def member(conn: sa.Connection, organization_id: int, user_id: int) -> Row | Non
     ).first()
 
 
-def user_memberships(conn: sa.Connection, user_id: int) -> list[Row]:
-    return list(
-        conn.execute(
-            sa.select(
-                memberships.c.organization_id,
-                organizations.c.slug,
-                organizations.c.name,
-                memberships.c.role,
-                memberships.c.grants,
-            )
-            .join(organizations, organizations.c.id == memberships.c.organization_id)
-            .where(memberships.c.user_id == user_id)
-            .order_by(memberships.c.organization_id)
-        ).all()
-    )
-
-
 def insert_session(conn: sa.Connection, values: dict[str, Any]) -> int:
     return int(conn.execute(login_sessions.insert().values(**values).returning(login_sessions.c.id)).scalar_one())
 
 
-def session_with_user(conn: sa.Connection, token_hash: bytes) -> Row | None:
-    return conn.execute(
-        sa.select(
-            login_sessions.c.id,
-            login_sessions.c.csrf_hash,
-            login_sessions.c.expires_at,
-            users.c.id.label("user_id"),
-            users.c.email,
-        )
-        .join(users, users.c.id == login_sessions.c.user_id)
-        .where(login_sessions.c.token_hash == token_hash)
-    ).first()
+# Built once: this runs on every console request, and building a statement costs more than running it.
+_SESSION_WITH_MEMBERSHIPS = (
+    sa.select(
+        login_sessions.c.id,
+        login_sessions.c.csrf_hash,
+        login_sessions.c.expires_at,
+        users.c.id.label("user_id"),
+        users.c.email,
+        memberships.c.organization_id,
+        organizations.c.slug.label("organization"),
+        organizations.c.name.label("organization_name"),
+        memberships.c.role,
+        memberships.c.grants,
+    )
+    .join(users, users.c.id == login_sessions.c.user_id)
+    .outerjoin(memberships, memberships.c.user_id == users.c.id)
+    .outerjoin(organizations, organizations.c.id == memberships.c.organization_id)
+    .where(login_sessions.c.token_hash == sa.bindparam("token_hash"))
+    .order_by(memberships.c.organization_id)
+)
+
+
+def session_with_memberships(conn: sa.Connection, token_hash: bytes) -> list[Row]:
+    """One row per membership of the session's user (one row with null membership columns if none)."""
+    return list(conn.execute(_SESSION_WITH_MEMBERSHIPS, {"token_hash": token_hash}).all())
+
+
+def user_by_id(conn: sa.Connection, user_id: int) -> Row | None:
+    return conn.execute(sa.select(users).where(users.c.id == user_id)).first()
 
 
 def delete_session(conn: sa.Connection, session_id: int) -> None:

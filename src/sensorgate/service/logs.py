@@ -37,11 +37,10 @@ class AccessFormatter(logging.Formatter):
         return str(record.msg)
 
 
-def configure_logging(level: str, access_log: bool) -> None:
+def configure_logging(level: str) -> None:
     """Idempotent: create_app may run several times in one process (tests, workers)."""
     _attach(logging.getLogger("sensorgate"), sys.stderr, JsonFormatter(), level.upper())
-    access = _attach(logging.getLogger(ACCESS_LOGGER), sys.stdout, AccessFormatter(), "INFO")
-    access.disabled = not access_log
+    _attach(logging.getLogger(ACCESS_LOGGER), sys.stdout, AccessFormatter(), "INFO")
 
 
 def _attach(logger: logging.Logger, stream: TextIO, formatter: logging.Formatter, level: str) -> logging.Logger:

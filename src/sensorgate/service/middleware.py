@@ -22,8 +22,10 @@ UNMATCHED = "<unmatched>"
 
 
 class RequestMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, access_log: bool) -> None:
         self.app = app
+        # A flag of our own: Litestar's logging setup re-enables loggers, so `logger.disabled` does not hold.
+        self.log_access = access_log
         self.access_log = logging.getLogger(ACCESS_LOGGER)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -52,7 +54,7 @@ class RequestMiddleware:
             # The template, never the raw path, so ids in paths do not explode the label count.
             route = scope.get("path_template") or UNMATCHED
             metrics.observe(scope["method"], route, result["status"], elapsed)
-            if not self.access_log.disabled:
+            if self.log_access:
                 self._log(scope, headers, context.request_id, context.trace_id, route, result, elapsed)
 
     def _log(

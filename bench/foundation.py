@@ -1,0 +1,486 @@
+"""Foundation benchmark: cold start of `sensorgate serve`, and requests/s against a bare ASGI baseline.
+
+Measures in one run, on loopback only:
+
+1. cold start of the real CLI (`sensorgate serve`, fresh SQLite data dir, after `sensorgate db upgrade`)
+   until the first 200 on GET /health; and the same for `serve --demo` on a fresh data dir (first run:
+   migrations and seeding included);
+2. requests/s of GET /health and of GET /v1/me with a session cookie, on `sensorgate serve` with 1 worker,
+   each next to bench/bare_asgi.py under granian with the same settings, alternating the runs; with the
+   default settings (access log on, to stdout, sent to /dev/null) and with SENSORGATE_ACCESS_LOG=false.
+
+The figure that matters is the ratio sensorgate/bare, because the machine is noisy.
+
+    uv run python bench/foundation.py            # full: ~4 minutes
+    uv run python bench/foundation.py --quick    # ~1 minute
+
+Needs `wrk` (apt-get install -y wrk).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+BIN = Path(sys.executable).parent
+HOST = "127.0.0.1"
+READY_TIMEOUT = 60.0
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 110)
+# Servers write bytecode here, outside the source tree, so a cold start is not also a compile-from-source.
+PYCACHE = Path(tempfile.gettempdir()) / "sensorgate-bench-pycache"
+USE_PYCACHE = True
+
+
+class BenchError(Exception):
+    pass
+
+
+class Deadline(Exception):
+    pass
+
+
+# ---------------------------------------------------------------- processes
+
+
+@dataclass
+class Server:
+    name: str
+    proc: subprocess.Popen[bytes]
+    port: int
+    stderr_path: Path
+
+
+@dataclass
+class Processes:
+    """Every server this script starts, each in its own process group, so all of it can be killed."""
+
+    servers: list[Server] = field(default_factory=list)
+
+    def start(
+        self, name: str, argv: list[str], env: dict[str, str], port: int, logs: Path, *, keep_stdout: bool = False
+    ) -> Server:
+        """Start a server. Its stdout (granian's log and the access log) goes to /dev/null unless keep_stdout."""
+        stderr_path = logs / f"{name}.stderr"
+        with open(stderr_path, "ab") as err, open(logs / f"{name}.stdout", "ab") as out:
+            proc = subprocess.Popen(
+                argv,
+                cwd=ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out if keep_stdout else subprocess.DEVNULL,
+                stderr=err,
+                start_new_session=True,
+            )
+        server = Server(name, proc, port, stderr_path)
+        self.servers.append(server)
+        return server
+
+    def stop(self, server: Server) -> None:
+        _kill_group(server.proc)
+        with contextlib.suppress(ValueError):
+            self.servers.remove(server)
+
+    def stop_all(self) -> None:
+        for server in list(self.servers):
+            self.stop(server)
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=5)
+    # Workers may outlive the parent: kill whatever is left in the group.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=5)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def base_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SENSORGATE_")}
+    env.update({"SENSORGATE_MODE": "dev", "SENSORGATE_DATA_DIR": str(data_dir)})
+    if USE_PYCACHE:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
+    env.update(extra)
+    return env
+
+
+def request(
+    port: int, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, http.client.HTTPMessage, bytes]:
+    conn = http.client.HTTPConnection(HOST, port, timeout=10)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        return resp.status, resp.headers, resp.read()
+    finally:
+        conn.close()
+
+
+def wait_ready(server: Server, path: str = "/health", timeout: float = READY_TIMEOUT) -> float:
+    """Poll until the first 200 on `path`; return the monotonic time it came."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.proc.poll() is not None:
+            raise BenchError(f"{server.name} exited with {server.proc.returncode}:\n{tail(server.stderr_path)}")
+        try:
+            status, _, _ = request(server.port, "GET", path)
+        except (ConnectionError, OSError, http.client.HTTPException):
+            time.sleep(0.002)
+            continue
+        if status == 200:
+            return time.monotonic()
+        time.sleep(0.002)
+    raise BenchError(f"{server.name}: no 200 on {path} within {timeout:.0f}s:\n{tail(server.stderr_path)}")
+
+
+def tail(path: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def run_checked(argv: list[str], env: dict[str, str], timeout: float = 120) -> None:
+    result = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, timeout=timeout, check=False)
+    if result.returncode != 0:
+        raise BenchError(f"{' '.join(argv)} failed ({result.returncode}):\n{result.stderr.decode(errors='replace')}")
+
+
+# ---------------------------------------------------------------- cold start
+
+
+def cold_start(procs: Processes, work: Path, logs: Path, *, demo: bool, index: int) -> float:
+    data_dir = work / f"cold-{'demo' if demo else 'plain'}-{index}"
+    env = base_env(data_dir)
+    sensorgate = str(BIN / "sensorgate")
+    if not demo:
+        run_checked([sensorgate, "db", "upgrade"], env)
+    port = free_port()
+    argv = [sensorgate, "serve", "--port", str(port), *(["--demo"] if demo else [])]
+    started = time.monotonic()
+    # Cold starts serve one request: keep granian's log, it says when a worker dies.
+    server = procs.start(f"cold-{'demo' if demo else 'plain'}", argv, env, port, logs, keep_stdout=True)
+    try:
+        ready = wait_ready(server)
+    finally:
+        procs.stop(server)
+    shutil.rmtree(data_dir, ignore_errors=True)
+    return (ready - started) * 1000
+
+
+def access_log_lines(procs: Processes, data_dir: Path, logs: Path) -> int:
+    """Serve one request with SENSORGATE_ACCESS_LOG=false and count the access-log lines on stdout (want 0)."""
+    port = free_port()
+    env = base_env(data_dir, SENSORGATE_ACCESS_LOG="false")
+    argv = [str(BIN / "sensorgate"), "serve", "--port", str(port)]
+    server = procs.start("access-log-check", argv, env, port, logs, keep_stdout=True)
+    try:
+        wait_ready(server)
+        time.sleep(0.2)
+    finally:
+        procs.stop(server)
+    return (logs / "access-log-check.stdout").read_text(errors="replace").count('"requestId"')
+
+
+# ---------------------------------------------------------------- throughput
+
+
+WRK_RPS = re.compile(r"Requests/sec:\s+([\d.]+)")
+WRK_NON2XX = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
+WRK_SOCKET = re.compile(r"Socket errors:\s+(.*)")
+WRK_REQUESTS = re.compile(r"(\d+) requests in")
+WRK_LATENCY = re.compile(r"Latency\s+([\d.]+\w+)")
+
+
+@dataclass
+class WrkResult:
+    rps: float
+    requests: int
+    non2xx: int
+    socket_errors: str | None
+    latency_avg: str
+
+
+def wrk(port: int, path: str, seconds: float, connections: int, headers: list[str]) -> WrkResult:
+    argv = ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "5s"]
+    for header in headers:
+        argv += ["-H", header]
+    argv.append(f"http://{HOST}:{port}{path}")
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 30, check=False)
+    out = result.stdout
+    match = WRK_RPS.search(out)
+    if result.returncode != 0 or not match:
+        raise BenchError(f"wrk failed ({result.returncode}):\n{out}\n{result.stderr}")
+    non2xx = WRK_NON2XX.search(out)
+    sock = WRK_SOCKET.search(out)
+    requests = WRK_REQUESTS.search(out)
+    latency = WRK_LATENCY.search(out)
+    return WrkResult(
+        rps=float(match.group(1)),
+        requests=int(requests.group(1)) if requests else 0,
+        non2xx=int(non2xx.group(1)) if non2xx else 0,
+        socket_errors=sock.group(1).strip() if sock else None,
+        latency_avg=latency.group(1) if latency else "?",
+    )
+
+
+def login(port: int, demo_json: Path) -> str:
+    creds = json.loads(demo_json.read_text())
+    body = json.dumps({"email": creds["email"], "password": creds["password"]}).encode()
+    status, headers, payload = request(port, "POST", "/v1/auth/login", body, {"Content-Type": "application/json"})
+    if status != 200:
+        raise BenchError(f"login answered {status}: {payload[:300]!r}")
+    for cookie in headers.get_all("set-cookie") or []:
+        name, _, rest = cookie.partition("=")
+        if name.strip() == "sg_session":
+            return rest.split(";", 1)[0]
+    raise BenchError("login set no sg_session cookie")
+
+
+# ---------------------------------------------------------------- report
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def scan_stderr(logs: Path) -> list[str]:
+    """Lines in the servers' stderr that look like trouble, deduplicated."""
+    pattern = re.compile(r"traceback|error|exception|warn|critical|unexpected|\[(?!INFO\])[A-Z]+\]", re.IGNORECASE)
+    seen: dict[str, int] = {}
+    for path in sorted([*logs.glob("*.stderr"), *logs.glob("*.stdout")]):
+        for line in path.read_text(errors="replace").splitlines():
+            if pattern.search(line):
+                key = f"{path.name}: {re.sub(r'[0-9T:.+-]{19,}Z?', '<time>', line.strip())[:200]}"
+                seen[key] = seen.get(key, 0) + 1
+    return [f"{line}  (x{count})" if count > 1 else line for line, count in seen.items()]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="sensorgate foundation benchmark")
+    parser.add_argument("--quick", action="store_true", help="3 s per measurement, 1 round, fewer cold starts")
+    parser.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")
+    parser.add_argument("--keep", action="store_true", help="keep the work dir (data dirs and server stderr)")
+    parser.add_argument("--max-seconds", type=int, default=900, help="abort the whole run after this long")
+    parser.add_argument(
+        "--no-pycache", action="store_true", help="respect PYTHONDONTWRITEBYTECODE: cold starts compile from source"
+    )
+    args = parser.parse_args()
+    global USE_PYCACHE
+    USE_PYCACHE = not args.no_pycache
+
+    if shutil.which("wrk") is None:
+        console.print("[red]wrk is missing[/red]: install it with `apt-get install -y wrk`, then run again.")
+        return 2
+    if not (BIN / "sensorgate").exists():
+        console.print(f"[red]{BIN / 'sensorgate'} is missing[/red]: run this with `uv run` from the project root.")
+        return 2
+
+    duration = 3.0 if args.quick else 10.0
+    warmup = 1.0
+    rounds = 1 if args.quick else 3
+    plain_starts = 2 if args.quick else 5
+    demo_starts = 1 if args.quick else 3
+    command = (
+        "uv run python bench/foundation.py"
+        + (" --quick" if args.quick else "")
+        + (" --no-pycache" if args.no_pycache else "")
+    )
+
+    def on_alarm(_signum: int, _frame: Any) -> None:
+        raise Deadline(f"aborted after --max-seconds={args.max_seconds}")
+
+    def on_term(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.signal(signal.SIGTERM, on_term)
+    # Even when started in the background, where SIGINT arrives ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.alarm(args.max_seconds)
+
+    work = Path(tempfile.mkdtemp(prefix="sensorgate-bench-"))
+    logs = work / "logs"
+    logs.mkdir()
+    procs = Processes()
+    began = time.monotonic()
+    try:
+        console.print(
+            f"sensorgate foundation benchmark ({'quick' if args.quick else 'full'}): {os.cpu_count()} CPUs, "
+            f"wrk -t1 -c{args.connections} -d{duration:g}s after {warmup:g}s warm-up, {rounds} round(s), 1 worker"
+        )
+
+        pyc = f"bytecode cache {PYCACHE}" if USE_PYCACHE else "bytecode: as the environment says"
+        if USE_PYCACHE and os.environ.get("PYTHONDONTWRITEBYTECODE"):
+            pyc += " (PYTHONDONTWRITEBYTECODE is set here; overridden for the servers)"
+        console.print(f"load average at start {os.getloadavg()[0]:.2f}; {pyc}", soft_wrap=True)
+        # Prime the bytecode cache (untimed), so every timed start finds it.
+        run_checked(
+            [sys.executable, "-c", "import sensorgate.cli, sensorgate.app, granian, bare_asgi"],
+            {**base_env(work / "prime"), "PYTHONPATH": str(HERE)},
+        )
+
+        # 1. cold start
+        plain_ms: list[float] = []
+        for i in range(plain_starts):
+            plain_ms.append(cold_start(procs, work, logs, demo=False, index=i))
+            console.print(f"  cold start serve #{i + 1}: {plain_ms[-1]:.0f} ms")
+        demo_ms: list[float] = []
+        for i in range(demo_starts):
+            demo_ms.append(cold_start(procs, work, logs, demo=True, index=i))
+            console.print(f"  cold start serve --demo (first run) #{i + 1}: {demo_ms[-1]:.0f} ms")
+
+        # 2. throughput: three servers up at once (idle ones cost no CPU), runs alternate between them
+        data_dir = work / "rps"
+        sensorgate = str(BIN / "sensorgate")
+        sg_port, nolog_port, bare_port = free_port(), free_port(), free_port()
+        sg = procs.start(
+            "sensorgate", [sensorgate, "serve", "--demo", "--port", str(sg_port)], base_env(data_dir), sg_port, logs
+        )
+        wait_ready(sg)
+        leaked = access_log_lines(procs, data_dir, logs)
+        if leaked:
+            console.print(
+                f"[yellow]warning:[/yellow] with SENSORGATE_ACCESS_LOG=false the server still wrote {leaked} "
+                "access-log line(s) to stdout: the 'no access log' column below is NOT without the access log"
+            )
+        # Same data dir, database and secrets: the session cookie is valid on both.
+        nolog = procs.start(
+            "sensorgate-nolog",
+            [sensorgate, "serve", "--demo", "--port", str(nolog_port)],
+            base_env(data_dir, SENSORGATE_ACCESS_LOG="false"),
+            nolog_port,
+            logs,
+        )
+        bare = procs.start(
+            "bare",
+            [sys.executable, str(HERE / "bare_asgi.py"), "--port", str(bare_port)],
+            base_env(data_dir),
+            bare_port,
+            logs,
+        )
+        wait_ready(nolog)
+        wait_ready(bare)
+        cookie = login(sg_port, data_dir / "demo.json")
+        cookie_header = f"Cookie: sg_session={cookie}"
+        for server in (sg, nolog):
+            status, _, payload = request(server.port, "GET", "/v1/me", headers={"Cookie": f"sg_session={cookie}"})
+            if status != 200:
+                raise BenchError(f"{server.name}: GET /v1/me with the cookie answered {status}: {payload[:300]!r}")
+
+        targets = [("bare", bare), ("sensorgate", sg), ("sensorgate, no access log", nolog)]
+        endpoints = [("GET /health", "/health", []), ("GET /v1/me (cookie)", "/v1/me", [cookie_header])]
+        results: dict[tuple[str, str], list[WrkResult]] = {}
+        for _label, path, headers in endpoints:
+            for _, server in targets:
+                wrk(server.port, path, 2.0, args.connections, headers)  # first warm-up
+        for rnd in range(rounds):
+            for label, path, headers in endpoints:
+                line = []
+                for name, server in targets:
+                    wrk(server.port, path, warmup, args.connections, headers)
+                    res = wrk(server.port, path, duration, args.connections, headers)
+                    results.setdefault((label, name), []).append(res)
+                    line.append(f"{name} {res.rps:,.0f}")
+                console.print(f"  round {rnd + 1} {label}: " + ", ".join(line) + " req/s")
+
+        # 3. report
+        console.print()
+        cold = Table(title="Cold start to first 200 on GET /health", title_justify="left")
+        cold.add_column("command")
+        cold.add_column("runs", justify="right")
+        cold.add_column("min ms", justify="right")
+        cold.add_column("median ms", justify="right")
+        cold.add_row("serve (after db upgrade)", str(len(plain_ms)), f"{min(plain_ms):.0f}", f"{median(plain_ms):.0f}")
+        cold.add_row("serve --demo, first run", str(len(demo_ms)), f"{min(demo_ms):.0f}", f"{median(demo_ms):.0f}")
+        console.print(cold)
+
+        table = Table(title=f"Requests/s, median of {rounds} run(s) of {duration:g}s", title_justify="left")
+        for column in ("endpoint", "bare", "sensorgate", "ratio", "no access log", "ratio", "log cost"):
+            table.add_column(column, justify="left" if column == "endpoint" else "right")
+        problems: list[str] = []
+        for label, _, _ in endpoints:
+            b = median([r.rps for r in results[(label, "bare")]])
+            s = median([r.rps for r in results[(label, "sensorgate")]])
+            n = median([r.rps for r in results[(label, "sensorgate, no access log")]])
+            table.add_row(
+                label, f"{b:,.0f}", f"{s:,.0f}", f"{s / b:.3f}", f"{n:,.0f}", f"{n / b:.3f}", f"{(n - s) / n:+.1%}"
+            )
+            for (lab, name), runs in results.items():
+                if lab != label:
+                    continue
+                for r in runs:
+                    if r.non2xx or r.socket_errors:
+                        problems.append(f"{name} {label}: {r.non2xx} non-2xx, socket errors: {r.socket_errors}")
+        console.print(table)
+        console.print(
+            "ratio = sensorgate / bare ASGI (granian, same settings, 1 worker); "
+            "log cost = 1 - (with access log)/(SENSORGATE_ACCESS_LOG=false)"
+            + (" [yellow](invalid: the access log did not turn off)[/yellow]" if leaked else "")
+        )
+        lat = ", ".join(
+            f"{label.split()[1]} {name}: {results[(label, name)][-1].latency_avg}"
+            for label, _, _ in endpoints
+            for name, _ in targets
+        )
+        console.print(f"wrk mean latency (last round): {lat}")
+        for problem in problems:
+            console.print(f"[yellow]wrk:[/yellow] {problem}")
+        procs.stop_all()
+        suspicious = scan_stderr(logs)
+        if suspicious:
+            console.print("[yellow]server stderr lines that look like trouble:[/yellow]")
+            for text in suspicious[:15]:
+                console.print(f"  {text}", soft_wrap=True)
+        else:
+            console.print("server logs (stderr; granian log of cold starts): no errors or warnings")
+        console.print(f"load average at end {os.getloadavg()[0]:.2f}")
+        console.print(f"took {time.monotonic() - began:.0f} s; reproduce with (from {ROOT}):\n  {command}")
+        return 0
+    except (BenchError, Deadline) as exc:
+        console.print(f"[red]benchmark failed:[/red] {exc}")
+        return 1
+    except KeyboardInterrupt:
+        console.print("[red]interrupted[/red]")
+        return 130
+    finally:
+        signal.alarm(0)
+        procs.stop_all()
+        if args.keep:
+            console.print(f"work dir kept: {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
