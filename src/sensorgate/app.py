@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TextIO
 
 from litestar import Litestar
 from litestar.di import Provide
@@ -20,6 +22,7 @@ from sensorgate.accounts.throttle import LoginThrottle
 from sensorgate.console import routes as console_routes
 from sensorgate.db.engine import Database, create_engine
 from sensorgate.service import routes as service_routes
+from sensorgate.service.access_log import AccessLog
 from sensorgate.service.error_handler import render_error
 from sensorgate.service.logs import configure_logging
 from sensorgate.service.middleware import RequestMiddleware
@@ -30,7 +33,8 @@ SWAGGER_ASSETS = "/docs/assets"
 ROUTES: list[ControllerRouterHandler] = [*service_routes.ROUTES, *accounts_routes.ROUTES, *console_routes.ROUTES]
 
 
-def create_app(settings: Settings) -> Litestar:
+def create_app(settings: Settings, *, access_stream: TextIO | None = None) -> Litestar:
+    """The whole service. `access_stream` receives the access log (default: stdout), when it is on."""
     configure_logging(settings.log_level)
     state = AppState(
         settings=settings,
@@ -72,7 +76,8 @@ def create_app(settings: Settings) -> Litestar:
     )
     app.state.sensorgate = state
     # Wrap the routing step itself, so that 404 and 405 are logged and counted like everything else.
-    app.asgi_handler = RequestMiddleware(app.asgi_handler, access_log=settings.access_log)  # type: ignore[assignment]
+    access_log = AccessLog(access_stream or sys.stdout) if settings.access_log else None
+    app.asgi_handler = RequestMiddleware(app.asgi_handler, access_log=access_log)  # type: ignore[assignment]
     return app
 
 

@@ -1,57 +1,67 @@
-"""One JSON access-log line per request, never holding a secret."""
+"""One JSON access-log line per request, never holding a secret; application logs hold none either."""
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
 from sensorgate.app import create_app
+from sensorgate.service.logs import JsonFormatter
+from sensorgate.settings import Settings
 from tests.conftest import PASSWORD, add_user, make_settings
 
 Client = TestClient[Litestar]
 
 
-class Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(self.format(record))
+@pytest.fixture
+def access_stream() -> io.StringIO:
+    return io.StringIO()
 
 
 @pytest.fixture
-def logged() -> Iterator[list[str]]:
-    handler = Collect()
-    handler.setFormatter(logging.getLogger("sensorgate.access").handlers[0].formatter)
-    loggers = [logging.getLogger("sensorgate.access"), logging.getLogger("sensorgate")]
-    for logger in loggers:
-        logger.addHandler(handler)
-    yield handler.lines
-    for logger in loggers:
-        logger.removeHandler(handler)
+def app_logs() -> Iterator[io.StringIO]:
+    """Everything the application logs (errors, warnings), formatted as it would reach stderr."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("sensorgate")
+    logger.addHandler(handler)
+    yield stream
+    logger.removeHandler(handler)
 
 
-def test_one_json_line_per_request_with_the_useful_fields(client: Client, logged: list[str]) -> None:
-    client.get("/health", headers={"X-Request-Id": "req-1", "User-Agent": "probe/1"})
-    client.get("/nowhere")
-    access = [json.loads(line) for line in logged if '"route"' in line]
-    assert len(access) == 2
-    first = access[0]
+@pytest.fixture
+def logged_client(settings: Settings, access_stream: io.StringIO) -> Iterator[Client]:
+    app = create_app(settings, access_stream=access_stream)
+    with TestClient(app=app, base_url="https://testserver.local") as client:
+        yield client
+
+
+def access_lines(stream: io.StringIO) -> list[dict[str, object]]:
+    return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+
+def test_one_json_line_per_request_with_the_useful_fields(logged_client: Client, access_stream: io.StringIO) -> None:
+    logged_client.get("/health", headers={"X-Request-Id": "req-1", "User-Agent": "probe/1"})
+    logged_client.get("/nowhere")
+    first, second = access_lines(access_stream)
     assert first["requestId"] == "req-1" and first["status"] == 200 and first["route"] == "/health"
-    assert first["method"] == "GET" and first["userAgent"] == "probe/1" and first["ms"] >= 0
-    assert access[1]["status"] == 404 and access[1]["route"] == "<unmatched>"
+    assert first["method"] == "GET" and first["userAgent"] == "probe/1" and float(str(first["ms"])) >= 0
+    assert second["status"] == 404 and second["route"] == "<unmatched>"
 
 
-def test_no_secret_reaches_the_logs(client: Client, db: Any, logged: list[str]) -> None:
-    add_user(db, "ann@acme.example", "acme")
+def test_no_secret_reaches_the_logs(
+    logged_client: Client, access_stream: io.StringIO, app_logs: io.StringIO, settings: Settings
+) -> None:
+    client = logged_client
+    add_user(client.app.state.sensorgate.db, "ann@acme.example", "acme")
     login = client.post(
         "/v1/auth/login?token=query-secret-1234", json={"email": "ann@acme.example", "password": PASSWORD}
     )
@@ -59,15 +69,31 @@ def test_no_secret_reaches_the_logs(client: Client, db: Any, logged: list[str]) 
     client.post("/v1/auth/login", json={"email": "ann@acme.example", "password": "wrong-secret-5678"})
     client.get("/v1/me", headers={"X-API-Key": "sgk_headersecret000000000000", "Authorization": "Bearer bearer-secret"})
     client.post("/v1/auth/logout", headers={"X-CSRF-Token": csrf})
-    text = "\n".join(logged)
-    assert len(logged) >= 4
-    for secret in (PASSWORD, "wrong-secret-5678", "query-secret-1234", csrf, session, "headersecret", "bearer-secret"):
+    text = access_stream.getvalue() + app_logs.getvalue()
+    assert len(access_lines(access_stream)) == 4
+    secrets = (PASSWORD, "wrong-secret-5678", "query-secret-1234", csrf, session, "headersecret", "bearer-secret")
+    for secret in (*secrets, settings.hash_pepper, settings.secret_key):
         assert secret not in text, secret
 
 
-def test_the_access_log_can_be_turned_off(database_url: str, tmp_path: Path, logged: list[str]) -> None:
-    app = create_app(make_settings(database_url, tmp_path, access_log=False))
+def test_the_access_log_can_be_turned_off(database_url: str, tmp_path: Path, access_stream: io.StringIO) -> None:
+    app = create_app(make_settings(database_url, tmp_path, access_log=False), access_stream=access_stream)
     with TestClient(app=app) as client:
         assert client.get("/health").status_code == 200
         assert client.get("/nowhere").status_code == 404
-    assert [line for line in logged if '"route"' in line] == []
+    assert access_stream.getvalue() == ""
+
+
+def test_a_500_is_logged_with_its_error_id_and_traceback(app: Litestar, app_logs: io.StringIO) -> None:
+    from litestar import get
+
+    @get("/boom", sync_to_thread=False)
+    def boom() -> None:
+        raise RuntimeError("kaboom")
+
+    app.register(boom)
+    with TestClient(app=app) as client:
+        error_id = client.get("/boom").json()["errorId"]
+    [entry] = [json.loads(line) for line in app_logs.getvalue().splitlines()]
+    assert entry["errorId"] == error_id and entry["level"] == "ERROR"
+    assert "RuntimeError: kaboom" in entry["exception"]

@@ -166,8 +166,11 @@ def session_with_memberships(conn: sa.Connection, token_hash: bytes) -> list[Row
     return list(conn.execute(_SESSION_WITH_MEMBERSHIPS, {"token_hash": token_hash}).all())
 
 
+_USER_BY_ID = sa.select(users).where(users.c.id == sa.bindparam("user_id"))
+
+
 def user_by_id(conn: sa.Connection, user_id: int) -> Row | None:
-    return conn.execute(sa.select(users).where(users.c.id == user_id)).first()
+    return conn.execute(_USER_BY_ID, {"user_id": user_id}).first()
 
 
 def delete_session(conn: sa.Connection, session_id: int) -> None:

@@ -10,6 +10,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from sensorgate.db.engine import BEGIN_MODE
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -22,7 +24,7 @@ def alembic_config(connection: sa.Connection | None = None) -> Config:
 
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
     with engine.connect() as connection:
-        connection.execution_options(sqlite_begin="IMMEDIATE")
+        connection.info[BEGIN_MODE] = "IMMEDIATE"
         command.upgrade(alembic_config(connection), revision)
         connection.commit()
 

@@ -1,4 +1,4 @@
-"""Logging as one JSON object per line: application logs on stderr, the access log on stdout."""
+"""Application logs as one JSON object per line on stderr. The access log is in access_log.py."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import msgspec
 
 from sensorgate.kit.timeutil import iso, utcnow
 
-ACCESS_LOGGER = "sensorgate.access"
 _encoder = msgspec.json.Encoder()
 # LogRecord attributes that are not extra fields.
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
@@ -30,17 +29,9 @@ class JsonFormatter(logging.Formatter):
         return _encoder.encode(entry).decode()
 
 
-class AccessFormatter(logging.Formatter):
-    """The access middleware builds the whole line; this only prints it."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        return str(record.msg)
-
-
 def configure_logging(level: str) -> None:
     """Idempotent: create_app may run several times in one process (tests, workers)."""
     _attach(logging.getLogger("sensorgate"), sys.stderr, JsonFormatter(), level.upper())
-    _attach(logging.getLogger(ACCESS_LOGGER), sys.stdout, AccessFormatter(), "INFO")
 
 
 def _attach(logger: logging.Logger, stream: TextIO, formatter: logging.Formatter, level: str) -> logging.Logger:

@@ -27,10 +27,18 @@ LATENCY = Histogram(
 )
 
 
+# labels() takes a lock and builds a key on every call; the set of label values is small, so keep the children.
+_children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+
+
 def observe(method: str, route: str, status: int, seconds: float) -> None:
-    code = str(status)
-    REQUESTS.labels(method, route, code).inc()
-    LATENCY.labels(method, route, code).observe(seconds)
+    key = (method, route, status)
+    children = _children.get(key)
+    if children is None:
+        code = str(status)
+        children = _children[key] = (REQUESTS.labels(method, route, code), LATENCY.labels(method, route, code))
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 def render() -> tuple[bytes, str]:

@@ -5,7 +5,6 @@ It wraps Litestar's routing step, so unknown routes (404) and wrong methods (405
 
 from __future__ import annotations
 
-import logging
 import time
 from typing import Any
 
@@ -14,7 +13,7 @@ import msgspec
 from sensorgate.kit.context import SCOPE_KEY, new_context
 from sensorgate.kit.timeutil import iso, utcnow
 from sensorgate.service import metrics
-from sensorgate.service.logs import ACCESS_LOGGER
+from sensorgate.service.access_log import AccessLog
 
 ASGIApp = Any
 _encoder = msgspec.json.Encoder()
@@ -22,11 +21,9 @@ UNMATCHED = "<unmatched>"
 
 
 class RequestMiddleware:
-    def __init__(self, app: ASGIApp, *, access_log: bool) -> None:
+    def __init__(self, app: ASGIApp, *, access_log: AccessLog | None) -> None:
         self.app = app
-        # A flag of our own: Litestar's logging setup re-enables loggers, so `logger.disabled` does not hold.
-        self.log_access = access_log
-        self.access_log = logging.getLogger(ACCESS_LOGGER)
+        self.access_log = access_log
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -54,32 +51,34 @@ class RequestMiddleware:
             # The template, never the raw path, so ids in paths do not explode the label count.
             route = scope.get("path_template") or UNMATCHED
             metrics.observe(scope["method"], route, result["status"], elapsed)
-            if self.log_access:
-                self._log(scope, headers, context.request_id, context.trace_id, route, result, elapsed)
+            if self.access_log is not None:
+                self.access_log.write(
+                    _line(scope, headers, context.request_id, context.trace_id, route, result, elapsed)
+                )
 
-    def _log(
-        self,
-        scope: dict[str, Any],
-        headers: dict[bytes, bytes],
-        request_id: str,
-        trace_id: str,
-        route: str,
-        result: dict[str, int],
-        elapsed: float,
-    ) -> None:
-        client = scope.get("client")
-        # Only the path: query strings and headers can carry credentials, so they are never logged.
-        line = {
-            "time": iso(utcnow()),
-            "requestId": request_id,
-            "traceId": trace_id,
-            "method": scope["method"],
-            "path": scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0] or scope["path"],
-            "route": route,
-            "status": result["status"],
-            "bytes": result["bytes"],
-            "ms": round(elapsed * 1000, 3),
-            "ip": client[0] if client else None,
-            "userAgent": headers.get(b"user-agent", b"").decode("latin-1")[:300],
-        }
-        self.access_log.info(_encoder.encode(line).decode())
+
+def _line(
+    scope: dict[str, Any],
+    headers: dict[bytes, bytes],
+    request_id: str,
+    trace_id: str,
+    route: str,
+    result: dict[str, int],
+    elapsed: float,
+) -> str:
+    client = scope.get("client")
+    # Only the path: query strings and headers can carry credentials, so they are never logged.
+    line = {
+        "time": iso(utcnow()),
+        "requestId": request_id,
+        "traceId": trace_id,
+        "method": scope["method"],
+        "path": scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0] or scope["path"],
+        "route": route,
+        "status": result["status"],
+        "bytes": result["bytes"],
+        "ms": round(elapsed * 1000, 3),
+        "ip": client[0] if client else None,
+        "userAgent": headers.get(b"user-agent", b"").decode("latin-1")[:300],
+    }
+    return _encoder.encode(line).decode()
