@@ -74,3 +74,16 @@ def test_serve_demo_prints_a_working_login_and_is_the_same_after_a_restart(tmp_p
         assert banner_value(output, "Login") == email
         assert banner_value(output, "Password") == password
         assert demo_session(again.base, email, password) == ({"demo": "owner"}, ["demo"])
+
+
+def test_serve_with_two_workers_sums_metrics_across_processes(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with serving(["--demo", "--workers", "2"], clean_env(data), free_port(), tmp_path / "logs", timeout=20) as server:
+        # Many connections, so both workers get some of the requests.
+        for _ in range(30):
+            assert httpx.get(f"{server.base}/nowhere", timeout=5).status_code == 404
+        metrics = httpx.get(f"{server.base}/metrics", timeout=5).text
+        logs = server.logs()
+    assert "worker-2" in logs, logs
+    # Exactly 30 whichever worker answered each request: /metrics reads every worker's files.
+    assert 'sensorgate_http_requests_total{method="GET",route="<unmatched>",status="404"} 30.0' in metrics
