@@ -21,6 +21,8 @@ from sensorgate.accounts.guard import provide_principal
 from sensorgate.accounts.throttle import LoginThrottle
 from sensorgate.console import routes as console_routes
 from sensorgate.db.engine import Database, create_engine
+from sensorgate.measurements import routes as measurements_routes
+from sensorgate.sensors import routes as sensors_routes
 from sensorgate.service import routes as service_routes
 from sensorgate.service.access_log import AccessLog
 from sensorgate.service.error_handler import render_error
@@ -30,7 +32,13 @@ from sensorgate.service.state import AppState
 from sensorgate.settings import Settings, load_settings
 
 SWAGGER_ASSETS = "/docs/assets"
-ROUTES: list[ControllerRouterHandler] = [*service_routes.ROUTES, *accounts_routes.ROUTES, *console_routes.ROUTES]
+ROUTES: list[ControllerRouterHandler] = [
+    *service_routes.ROUTES,
+    *accounts_routes.ROUTES,
+    *sensors_routes.ROUTES,
+    *measurements_routes.ROUTES,
+    *console_routes.ROUTES,
+]
 
 
 def create_app(settings: Settings, *, access_stream: TextIO | None = None) -> Litestar:

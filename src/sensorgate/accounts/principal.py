@@ -27,6 +27,10 @@ class Principal:
     email: str | None
     session_id: int | None = None
     memberships: Mapping[int, Membership] = field(default_factory=dict)
+    # Narrower reach, set by credentials: only these workspaces (None: every workspace of the organizations)
+    # and only this device group (None: all).
+    workspace_ids: frozenset[int] | None = None
+    device_group_id: int | None = None
 
     def membership(self, organization_id: int) -> Membership:
         """The caller's membership, or 404: another tenant's organization must look like no organization."""
@@ -34,6 +38,9 @@ class Principal:
         if found is None:
             raise NotFound("organization not found")
         return found
+
+    def organizations_with(self, permission: str) -> list[int]:
+        return [m.organization_id for m in self.memberships.values() if permission in m.permissions]
 
     def require(self, organization_id: int, permission: str) -> Membership:
         found = self.membership(organization_id)

@@ -1,0 +1,1 @@
+"""Measurements: ingest, queries, rollups and unit conversion."""

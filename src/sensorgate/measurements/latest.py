@@ -1,0 +1,47 @@
+"""Latest values, read from the `latest` table kept at ingest, with their novelty."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from sensorgate.accounts.principal import Principal
+from sensorgate.kit.timeparse import format_time
+from sensorgate.measurements.models import latest
+from sensorgate.measurements.schemas import LatestItem, LatestOut
+from sensorgate.measurements.series_access import resolve
+
+
+def novelty(age_ms: int, interval_s: int) -> str:
+    if age_ms > 6 * interval_s * 1000:
+        return "old"
+    if age_ms > 3 * interval_s * 1000:
+        return "expiring"
+    return "new"
+
+
+def latest_values(
+    conn: sa.Connection, principal: Principal, sensor_ids: list[int], metrics: list[str], unit: str | None, now_ms: int
+) -> LatestOut:
+    """Without sensor ids: every series the caller reaches (at most 10,000)."""
+    targets = {s.series_id: s for s in resolve(conn, principal, sensor_ids, metrics, unit)}
+    if not targets:
+        return LatestOut(items=[])
+    rows = conn.execute(
+        sa.select(latest.c.series_id, latest.c.t, latest.c.value)
+        .where(latest.c.series_id.in_(list(targets)))
+        .order_by(latest.c.series_id)
+    ).all()
+    items = []
+    for series_id, t, value in rows:
+        target = targets[series_id]
+        items.append(
+            LatestItem(
+                sensor=target.sensor_id,
+                metric=target.metric,
+                unit=target.unit,
+                time=format_time(t),
+                value=target.convert(value) if target.convert else value,
+                novelty=novelty(now_ms - t, target.interval),
+            )
+        )
+    return LatestOut(items=items)

@@ -1,0 +1,148 @@
+"""HTTP routes for metrics, latest values, history, aggregates and backfill. Thin: parse, call, answer."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromQuery, QueryParameter
+from litestar.types import ControllerRouterHandler
+
+from sensorgate.accounts.principal import PrincipalDep
+from sensorgate.kit.errors import BadRequest
+from sensorgate.kit.etag import conditional
+from sensorgate.kit.timeutil import utcnow
+from sensorgate.measurements import aggregate, history, ingest, latest, units
+from sensorgate.measurements.csv_input import parse_csv
+from sensorgate.measurements.cursor import cursor_key
+from sensorgate.measurements.schemas import AggregateOut, HistoryOut, LatestOut
+from sensorgate.measurements.series_access import parse_ids, parse_names
+from sensorgate.service.state import AppStateDep
+
+# 100,000 points of about 90 bytes each, with room to spare.
+BACKFILL_BODY = 16 * 1024 * 1024
+_encode = msgspec.json.Encoder().encode
+_decode_batch = msgspec.json.Decoder(ingest.BatchIn).decode
+
+Ids = Annotated[str | None, QueryParameter(max_length=2000, description="comma-separated sensor ids (at most 100)")]
+Names = Annotated[str | None, QueryParameter(max_length=500, description="comma-separated metric names")]
+Unit = Annotated[str | None, QueryParameter(max_length=20, description="convert values to this unit")]
+Time = Annotated[str | None, QueryParameter(max_length=40, description="ISO 8601 time or epoch seconds")]
+
+
+def _now_ms() -> int:
+    return int(utcnow().timestamp() * 1000)
+
+
+@get("/v1/metrics", tags=["measurements"])
+async def list_metrics() -> units.MetricsOut:
+    """Known metrics with their canonical unit and the units each converts to."""
+    return units.metrics_out()
+
+
+class MeasurementController(Controller):
+    path = "/v1/measurements"
+    tags = ["measurements"]
+
+    @get("/latest")
+    async def latest_values(
+        self,
+        request: Request[Any, Any, Any],
+        principal: PrincipalDep,
+        app_state: AppStateDep,
+        sensor: Ids = None,
+        metric: Names = None,
+        unit: Unit = None,
+    ) -> Response[LatestOut]:
+        """The newest value of each series, with its novelty: new, expiring (older than 3 reporting
+        intervals) or old (older than 6). Without `sensor`, every series the caller reaches (at most 10,000).
+        Answers 304 to a matching If-None-Match."""
+        out = await app_state.db.read(
+            latest.latest_values, principal, parse_ids(sensor, "sensor", 1000), parse_names(metric), unit, _now_ms()
+        )
+        return conditional(request, _encode(out))
+
+    @get("/")
+    async def history(
+        self,
+        request: Request[Any, Any, Any],
+        principal: PrincipalDep,
+        app_state: AppStateDep,
+        sensor: Ids = None,
+        metric: Names = None,
+        from_: Annotated[str | None, QueryParameter(name="from", max_length=40)] = None,
+        to: Time = None,
+        last: Annotated[str | None, QueryParameter(max_length=20, description="ISO 8601 duration, e.g. PT6H")] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=history.MAX_LIMIT)] = 1000,
+        cursor: Annotated[str | None, QueryParameter(max_length=500)] = None,
+        unit: Unit = None,
+        order: FromQuery[Literal["asc", "desc"]] = "asc",
+    ) -> Response[HistoryOut]:
+        """Points in a window (default: the last 24 hours), ordered by series then time, a page at a time.
+
+        Follow `next` until it is null to get every point of the window exactly once, even while new points
+        arrive: the window is fixed by the first page. Answers 304 to a matching If-None-Match.
+        """
+        span = history.window(from_, to, last, _now_ms())
+        out = await app_state.db.read(
+            history.history,
+            principal,
+            sensor_ids=parse_ids(sensor, "sensor"),
+            metrics=parse_names(metric),
+            unit=unit,
+            span=span,
+            descending=order == "desc",
+            limit=limit,
+            cursor=cursor,
+            cursor_key=cursor_key(app_state.settings.secret_key),
+        )
+        return conditional(request, _encode(out))
+
+    @get("/aggregate")
+    async def aggregate(
+        self,
+        principal: PrincipalDep,
+        app_state: AppStateDep,
+        sensor: Ids = None,
+        metric: Names = None,
+        from_: Annotated[str | None, QueryParameter(name="from", max_length=40)] = None,
+        to: Time = None,
+        bucket: Annotated[str, QueryParameter(max_length=20, description="ISO 8601 duration, PT1M to P1Y")] = "PT1H",
+        fn: Annotated[str, QueryParameter(max_length=40)] = "min,max,avg,sum,count",
+        tz: Annotated[str, QueryParameter(max_length=64)] = "UTC",
+        unit: Unit = None,
+    ) -> AggregateOut:
+        """count, min, max, avg and sum per bucket. Buckets of a day or longer align to midnight in `tz`
+        (days are 23 or 25 hours long across DST changes); shorter ones to the UTC epoch. The window is
+        widened to whole buckets (default: the last 24 hours); empty buckets are left out."""
+        request = aggregate.parse_request(from_, to, bucket, fn, tz, _now_ms())
+        return await app_state.db.read(
+            aggregate.aggregate, principal, parse_ids(sensor, "sensor"), parse_names(metric), unit, request
+        )
+
+    @post("/", request_max_body_size=BACKFILL_BODY, status_code=200)
+    async def backfill(
+        self, request: Request[Any, Any, Any], principal: PrincipalDep, app_state: AppStateDep
+    ) -> ingest.IngestOut:
+        """Write up to 100,000 points atomically, as JSON `{"items": [...]}` or as CSV (`Content-Type:
+        text/csv`, header `sensor,metric,value,time`). Needs data:write.
+
+        `time` defaults to now and may be at most 5 minutes ahead of the server's clock. A point that
+        exists is replaced, so a retry is harmless. Any bad item rejects the whole batch with a 400 that
+        lists each bad index in `details`.
+        """
+        body = await request.body()
+        if request.headers.get("content-type", "").split(";")[0].strip().lower() == "text/csv":
+            items = parse_csv(body)
+        else:
+            try:
+                items = _decode_batch(body).items
+            except msgspec.ValidationError as exc:
+                raise BadRequest(f"invalid request body: {exc}") from None
+            except msgspec.DecodeError as exc:
+                raise BadRequest(f"malformed JSON body: {exc}") from None
+        return await app_state.db.write(ingest.ingest, principal, items, _now_ms())
+
+
+ROUTES: list[ControllerRouterHandler] = [list_metrics, MeasurementController]

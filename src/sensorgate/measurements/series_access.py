@@ -1,0 +1,100 @@
+"""Which series a read request names, checked against what the caller reaches, with unit conversion."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from sensorgate.accounts.models import workspaces
+from sensorgate.accounts.principal import Principal
+from sensorgate.kit.errors import BadRequest, NotFound
+from sensorgate.measurements import units
+from sensorgate.sensors.models import sensors, series
+from sensorgate.sensors.scope import reach
+
+MAX_SENSORS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class ReadSeries:
+    series_id: int
+    sensor_id: int
+    metric: str
+    unit: str  # the unit of the values served
+    interval: int
+    convert: Callable[[float], float] | None  # canonical -> served unit, None when they are the same
+
+
+def parse_ids(text: str | None, name: str, maximum: int = MAX_SENSORS) -> list[int]:
+    if not text:
+        return []
+    try:
+        ids = list(dict.fromkeys(int(part) for part in text.split(",") if part.strip()))
+    except ValueError:
+        raise BadRequest(f"{name} must be a comma-separated list of ids") from None
+    if len(ids) > maximum:
+        raise BadRequest(f"{name} names at most {maximum} ids; this request names {len(ids)}")
+    return ids
+
+
+def parse_names(text: str | None) -> list[str]:
+    return list(dict.fromkeys(part.strip() for part in (text or "").split(",") if part.strip()))[:64]
+
+
+def resolve(
+    conn: sa.Connection, principal: Principal, sensor_ids: list[int], metrics: list[str], unit: str | None
+) -> list[ReadSeries]:
+    """The series of those sensors and metrics. A sensor the caller does not reach answers 404."""
+    query = (
+        sa.select(series.c.id, series.c.sensor_id, series.c.metric, series.c.unit, sensors.c.interval)
+        .join(sensors, sensors.c.id == series.c.sensor_id)
+        .join(workspaces, workspaces.c.id == sensors.c.workspace_id)
+        .where(reach(principal, "data:read"))
+        .order_by(series.c.id)
+    )
+    if sensor_ids:
+        query = query.where(series.c.sensor_id.in_(sensor_ids))
+    if metrics:
+        query = query.where(series.c.metric.in_(metrics))
+    rows = conn.execute(query.limit(10_000)).all()
+    missing = sorted(set(sensor_ids) - {r.sensor_id for r in rows})
+    if missing and not metrics:
+        raise NotFound(f"sensor {missing[0]} not found")
+    if missing:
+        # The sensor may exist without that metric; say so only if the caller reaches the sensor.
+        reachable = conn.execute(
+            sa.select(sensors.c.id)
+            .join(workspaces, workspaces.c.id == sensors.c.workspace_id)
+            .where(sensors.c.id == missing[0], reach(principal, "data:read"))
+        ).first()
+        if reachable is None:
+            raise NotFound(f"sensor {missing[0]} not found")
+        raise NotFound(f"sensor {missing[0]} has no metric {', '.join(metrics)}")
+    served = [_with_unit(r, unit) for r in rows]
+    if unit and rows and all(s.unit == r.unit and s.unit != unit for s, r in zip(served, rows, strict=True)):
+        # Not one series takes that unit; a series of another quantity simply keeps its own.
+        problem = _unit_problem(rows[0], unit)
+        raise BadRequest(f"unit: {problem}" if problem else f"unit: no series here is measured in {unit!r}")
+    return served
+
+
+def _with_unit(row: Any, unit: str | None) -> ReadSeries:
+    """The series served in `unit` when its metric converts to it, else in its own unit."""
+    if unit and _unit_problem(row, unit) is None:
+        served = units.normalize_unit(row.metric, unit) if units.is_known(row.metric) else unit
+        convert = units.converter(row.metric, served) if served != row.unit else None
+        return ReadSeries(row.id, row.sensor_id, row.metric, served, row.interval, convert)
+    return ReadSeries(row.id, row.sensor_id, row.metric, row.unit, row.interval, None)
+
+
+def _unit_problem(row: Any, unit: str) -> str | None:
+    if not units.is_known(row.metric):
+        return None if unit == row.unit else f"metric {row.metric!r} has no conversions; its unit is {row.unit!r}"
+    try:
+        units.converter(row.metric, units.normalize_unit(row.metric, unit))
+    except ValueError as exc:
+        return str(exc)
+    return None

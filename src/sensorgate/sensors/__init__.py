@@ -1,0 +1,1 @@
+"""Sensors: sensors, metrics, device groups, assets and virtual sensors."""

@@ -1,0 +1,82 @@
+"""Tables for sensors, their device groups and assets, and their time series."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from sensorgate.db.metadata import UtcDateTime, metadata
+
+device_groups = sa.Table(
+    "device_groups",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("workspace_id", sa.Integer, sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("workspace_id", "name"),
+)
+
+assets = sa.Table(
+    "assets",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("workspace_id", sa.Integer, sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("workspace_id", "name"),
+)
+
+sensors = sa.Table(
+    "sensors",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "workspace_id", sa.Integer, sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    sa.Column(
+        "device_group_id", sa.Integer, sa.ForeignKey("device_groups.id", ondelete="SET NULL"), nullable=True, index=True
+    ),
+    sa.Column("name", sa.String(200), nullable=False),
+    # Unique within a workspace when given; several sensors may have none (NULLs never collide).
+    sa.Column("serial", sa.String(100), nullable=True),
+    sa.Column("type", sa.String(100), nullable=True),
+    # Seconds between readings: drives the novelty of latest values.
+    sa.Column("interval", sa.Integer, nullable=False),
+    sa.Column("tags", sa.JSON, nullable=False),
+    sa.Column("last_seen", sa.BigInteger, nullable=True),  # epoch ms of the newest point
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("workspace_id", "serial"),
+)
+
+sensor_assets = sa.Table(
+    "sensor_assets",
+    metadata,
+    sa.Column("sensor_id", sa.Integer, sa.ForeignKey("sensors.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("asset_id", sa.Integer, sa.ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+# One time series: a (sensor, metric). Virtual series are computed from other series at ingest.
+series = sa.Table(
+    "series",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sensor_id", sa.Integer, sa.ForeignKey("sensors.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("metric", sa.String(40), nullable=False),
+    sa.Column("unit", sa.String(20), nullable=False),  # values are stored and served in this (canonical) unit
+    sa.Column("input_unit", sa.String(20), nullable=False),  # the unit the device sends; converted at ingest
+    sa.Column("expression", sa.Text, nullable=True),  # set for a virtual series
+    sa.UniqueConstraint("sensor_id", "metric"),
+)
+
+# The variables of a virtual series' expression, and the series each one reads. Indexed by input, because
+# ingest asks "which virtual series read the series I just wrote?".
+virtual_inputs = sa.Table(
+    "virtual_inputs",
+    metadata,
+    sa.Column("series_id", sa.Integer, sa.ForeignKey("series.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column(
+        "input_series_id", sa.Integer, sa.ForeignKey("series.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+)

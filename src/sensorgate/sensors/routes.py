@@ -1,0 +1,91 @@
+"""HTTP routes for sensors, device groups and assets. Thin: parse, call the service, answer."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, delete, get, patch, post
+from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.types import ControllerRouterHandler
+
+from sensorgate.accounts.principal import PrincipalDep
+from sensorgate.kit.paging import DEFAULT_PAGE_SIZE, Page, PageNumber, PageSize
+from sensorgate.kit.timeutil import utcnow
+from sensorgate.sensors import service
+from sensorgate.sensors.schemas import AssetOut, DeviceGroupOut, SensorIn, SensorOut, SensorPatch
+from sensorgate.service.state import AppStateDep
+
+# A sensor with 32 metrics, 16 assets and 32 tags fits well inside this.
+SENSOR_BODY = 64 * 1024
+
+
+class SensorController(Controller):
+    path = "/v1/sensors"
+    tags = ["sensors"]
+
+    @get("/")
+    async def list_sensors(
+        self,
+        principal: PrincipalDep,
+        app_state: AppStateDep,
+        workspace_id: Annotated[int | None, QueryParameter(name="workspaceId")] = None,
+        device_group: Annotated[str | None, QueryParameter(name="deviceGroup", max_length=100)] = None,
+        asset: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        q: Annotated[str | None, QueryParameter(max_length=100, description="part of the name or serial")] = None,
+        page: PageNumber = 1,
+        size: PageSize = DEFAULT_PAGE_SIZE,
+    ) -> Page[SensorOut]:
+        """The sensors the caller reaches, by id, with their metrics and last reading time."""
+        return await app_state.db.read(
+            service.list_sensors,
+            principal,
+            workspace_id=workspace_id,
+            device_group=device_group,
+            asset=asset,
+            q=q,
+            page=page,
+            size=size,
+        )
+
+    @get("/{sensor_id:int}")
+    async def get_sensor(self, sensor_id: FromPath[int], principal: PrincipalDep, app_state: AppStateDep) -> SensorOut:
+        """One sensor. Another tenant's sensor answers 404."""
+        return await app_state.db.read(service.get_sensor, principal, sensor_id)
+
+    @post("/", request_max_body_size=SENSOR_BODY)
+    async def create_sensor(
+        self, data: JSONBody[SensorIn], principal: PrincipalDep, app_state: AppStateDep
+    ) -> SensorOut:
+        """Create a sensor with its metrics. Needs sensors:write.
+
+        Known metrics (GET /v1/metrics) are stored in their canonical unit; `unit` says what the device
+        sends, and backfilled values are converted. A virtual metric gives `expression` and `inputs`.
+        """
+        return await app_state.db.write(service.create_sensor, principal, data, utcnow())
+
+    @patch("/{sensor_id:int}", request_max_body_size=SENSOR_BODY)
+    async def update_sensor(
+        self, sensor_id: FromPath[int], data: JSONBody[SensorPatch], principal: PrincipalDep, app_state: AppStateDep
+    ) -> SensorOut:
+        """Change a sensor. Fields left out stay; `metrics` adds metrics. Needs sensors:write."""
+        return await app_state.db.write(service.update_sensor, principal, sensor_id, data, utcnow())
+
+    @delete("/{sensor_id:int}", status_code=204)
+    async def delete_sensor(self, sensor_id: FromPath[int], principal: PrincipalDep, app_state: AppStateDep) -> None:
+        """Delete a sensor with all its data. Needs sensors:write."""
+        await app_state.db.write(service.delete_sensor, principal, sensor_id)
+
+
+@get("/v1/device-groups", tags=["sensors"])
+async def list_device_groups(principal: PrincipalDep, app_state: AppStateDep) -> dict[str, list[DeviceGroupOut]]:
+    """Device groups of the workspaces the caller reaches (at most 1,000)."""
+    return {"items": await app_state.db.read(service.list_device_groups, principal)}
+
+
+@get("/v1/assets", tags=["sensors"])
+async def list_assets(principal: PrincipalDep, app_state: AppStateDep) -> dict[str, list[AssetOut]]:
+    """Assets (named groups of sensors) of the workspaces the caller reaches (at most 1,000)."""
+    return {"items": await app_state.db.read(service.list_assets, principal)}
+
+
+ROUTES: list[ControllerRouterHandler] = [SensorController, list_device_groups, list_assets]

@@ -1,0 +1,233 @@
+"""Rules for sensors, device groups and assets. No HTTP objects here; errors are ApiErrors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from sensorgate.accounts.models import workspaces
+from sensorgate.accounts.principal import Principal
+from sensorgate.kit.errors import BadRequest, Conflict, Forbidden, NotFound
+from sensorgate.kit.paging import Page, make_page
+from sensorgate.kit.timeparse import format_time
+from sensorgate.measurements import units
+from sensorgate.sensors import expressions, store
+from sensorgate.sensors.models import assets, device_groups, sensor_assets, sensors
+from sensorgate.sensors.schemas import (
+    AssetOut,
+    DeviceGroupOut,
+    MetricIn,
+    MetricOut,
+    SensorIn,
+    SensorOut,
+    SensorPatch,
+)
+from sensorgate.sensors.scope import reach, workspace_reach
+
+READ = "data:read"
+WRITE = "sensors:write"
+
+
+def _out(conn: sa.Connection, rows: list[Any]) -> list[SensorOut]:
+    ids = [r.id for r in rows]
+    names = store.asset_names(conn, ids)
+    all_series = store.series_of(conn, ids)
+    return [
+        SensorOut(
+            id=r.id,
+            workspace_id=r.workspace_id,
+            name=r.name,
+            serial=r.serial,
+            type=r.type,
+            interval=r.interval,
+            device_group=r.device_group,
+            assets=names.get(r.id, []),
+            tags=list(r.tags),
+            metrics=[MetricOut(s.metric, s.unit, s.expression is not None) for s in all_series.get(r.id, [])],
+            last_seen=format_time(r.last_seen) if r.last_seen is not None else None,
+        )
+        for r in rows
+    ]
+
+
+def list_sensors(
+    conn: sa.Connection,
+    principal: Principal,
+    *,
+    workspace_id: int | None,
+    device_group: str | None,
+    asset: str | None,
+    q: str | None,
+    page: int,
+    size: int,
+) -> Page[SensorOut]:
+    where = reach(principal, READ)
+    if workspace_id is not None:
+        where = sa.and_(where, sensors.c.workspace_id == workspace_id)
+    if device_group is not None:
+        where = sa.and_(where, device_groups.c.name == device_group)
+    if asset is not None:
+        in_asset = (
+            sa.select(sensor_assets.c.sensor_id)
+            .join(assets, assets.c.id == sensor_assets.c.asset_id)
+            .where(assets.c.name == asset)
+        )
+        where = sa.and_(where, sensors.c.id.in_(in_asset))
+    if q:
+        pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where = sa.and_(
+            where,
+            sa.or_(
+                sa.func.lower(sensors.c.name).like(pattern, escape="\\"),
+                sa.func.lower(sensors.c.serial).like(pattern, escape="\\"),
+            ),
+        )
+    rows, total = store.sensors_page(conn, where, (page - 1) * size, size)
+    return make_page(_out(conn, rows), page, size, total)
+
+
+def _reachable(conn: sa.Connection, principal: Principal, sensor_id: int, permission: str) -> Any:
+    """The sensor row, or 404; 403 when it is visible but the permission is missing."""
+    row = store.sensor(conn, sa.and_(sensors.c.id == sensor_id, reach(principal, READ)))
+    if row is None:
+        raise NotFound(f"sensor {sensor_id} not found")
+    if (
+        permission != READ
+        and store.sensor(conn, sa.and_(sensors.c.id == sensor_id, reach(principal, permission))) is None
+    ):
+        raise Forbidden(f"this needs the {permission} permission")
+    return row
+
+
+def get_sensor(conn: sa.Connection, principal: Principal, sensor_id: int) -> SensorOut:
+    return _out(conn, [_reachable(conn, principal, sensor_id, READ)])[0]
+
+
+def _target_workspace(conn: sa.Connection, principal: Principal, workspace_id: int | None) -> int:
+    """The workspace a new sensor goes to: the one given, or the caller's only one."""
+    visible = list(
+        conn.execute(sa.select(workspaces.c.id).where(workspace_reach(principal, READ)).order_by(workspaces.c.id))
+        .scalars()
+        .all()
+    )
+    if workspace_id is None:
+        if len(visible) != 1:
+            raise BadRequest("say which workspace in workspaceId: you reach several")
+        workspace_id = visible[0]
+    if workspace_id not in visible:
+        raise NotFound(f"workspace {workspace_id} not found")
+    writable = conn.execute(
+        sa.select(workspaces.c.id).where(workspaces.c.id == workspace_id, workspace_reach(principal, WRITE))
+    ).first()
+    if writable is None:
+        raise Forbidden(f"this needs the {WRITE} permission")
+    return workspace_id
+
+
+def _series_values(conn: sa.Connection, workspace_id: int, metric: MetricIn) -> dict[str, Any]:
+    """Validate one metric of a sensor and say how to store its series."""
+    try:
+        name = units.check_metric_name(metric.metric)
+        if units.is_known(name):
+            canonical = units.canonical_unit(name)
+            input_unit = units.normalize_unit(name, metric.unit) if metric.unit else canonical
+        else:
+            if not metric.unit:
+                raise ValueError(f"metric {name!r} is not in the catalogue (GET /v1/metrics): give its unit")
+            canonical = input_unit = metric.unit
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+    values: dict[str, Any] = {"metric": name, "unit": canonical, "input_unit": input_unit}
+    if metric.expression is not None and metric.inputs is not None:
+        try:
+            expressions.parse(metric.expression, allowed_names=set(metric.inputs))
+        except ValueError as exc:
+            raise BadRequest(f"metric {name!r}: {exc}") from None
+        found = store.series_by_refs(conn, workspace_id, [(r.sensor, r.metric) for r in metric.inputs.values()])
+        missing = [f"{r.sensor}/{r.metric}" for r in metric.inputs.values() if (r.sensor, r.metric) not in found]
+        if missing:
+            raise BadRequest(f"metric {name!r}: no such input series in this workspace: {', '.join(missing)}")
+        values["expression"] = metric.expression
+        values["inputs"] = {var: found[(r.sensor, r.metric)] for var, r in metric.inputs.items()}
+    return values
+
+
+def _add_series(conn: sa.Connection, sensor_id: int, values: dict[str, Any]) -> None:
+    inputs = values.pop("inputs", None)
+    series_id = store.insert_series(conn, {"sensor_id": sensor_id, **values})
+    if inputs:
+        store.insert_virtual_inputs(conn, series_id, inputs)
+
+
+def create_sensor(conn: sa.Connection, principal: Principal, body: SensorIn, now: datetime) -> SensorOut:
+    workspace_id = _target_workspace(conn, principal, body.workspace_id)
+    if body.serial and store.serial_taken(conn, workspace_id, body.serial):
+        raise Conflict(f"a sensor with serial {body.serial!r} exists in this workspace")
+    series_values = [_series_values(conn, workspace_id, m) for m in body.metrics]
+    group = store.group_id(conn, workspace_id, body.device_group, now) if body.device_group else None
+    if principal.device_group_id is not None and group != principal.device_group_id:
+        raise Forbidden("this credential may only create sensors in its own device group")
+    sensor_id = store.insert_sensor(
+        conn,
+        {
+            "workspace_id": workspace_id,
+            "device_group_id": group,
+            "name": body.name,
+            "serial": body.serial,
+            "type": body.type,
+            "interval": body.interval,
+            "tags": list(dict.fromkeys(body.tags)),
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    for values in series_values:
+        _add_series(conn, sensor_id, values)
+    store.set_assets(conn, workspace_id, sensor_id, body.assets, now)
+    return get_sensor(conn, principal, sensor_id)
+
+
+def update_sensor(
+    conn: sa.Connection, principal: Principal, sensor_id: int, patch: SensorPatch, now: datetime
+) -> SensorOut:
+    row = _reachable(conn, principal, sensor_id, WRITE)
+    values: dict[str, Any] = {"updated_at": now}
+    for field in ("name", "serial", "type", "interval"):
+        if getattr(patch, field) is not None:
+            values[field] = getattr(patch, field)
+    if patch.serial and store.serial_taken(conn, row.workspace_id, patch.serial, other_than=sensor_id):
+        raise Conflict(f"a sensor with serial {patch.serial!r} exists in this workspace")
+    if patch.tags is not None:
+        values["tags"] = list(dict.fromkeys(patch.tags))
+    if patch.device_group is not None:
+        values["device_group_id"] = store.group_id(conn, row.workspace_id, patch.device_group, now)
+    if patch.metrics:
+        existing = {s.metric for s in store.series_of(conn, [sensor_id]).get(sensor_id, [])}
+        for metric in patch.metrics:
+            if metric.metric not in existing:
+                _add_series(conn, sensor_id, _series_values(conn, row.workspace_id, metric))
+    store.update_sensor(conn, sensor_id, values)
+    if patch.assets is not None:
+        store.set_assets(conn, row.workspace_id, sensor_id, patch.assets, now)
+    return get_sensor(conn, principal, sensor_id)
+
+
+def delete_sensor(conn: sa.Connection, principal: Principal, sensor_id: int) -> None:
+    _reachable(conn, principal, sensor_id, WRITE)
+    store.delete_sensor(conn, sensor_id)
+
+
+def list_device_groups(conn: sa.Connection, principal: Principal) -> list[DeviceGroupOut]:
+    where = workspace_reach(principal, READ)
+    if principal.device_group_id is not None:
+        where = sa.and_(where, device_groups.c.id == principal.device_group_id)
+    return [DeviceGroupOut(r.id, r.workspace_id, r.name, r.sensors) for r in store.device_groups_in(conn, where)]
+
+
+def list_assets(conn: sa.Connection, principal: Principal) -> list[AssetOut]:
+    return [
+        AssetOut(r.id, r.workspace_id, r.name, ids)
+        for r, ids in store.assets_in(conn, workspace_reach(principal, READ))
+    ]

@@ -1,0 +1,184 @@
+"""SQL for sensors, device groups, assets and series. Functions take a Connection and never commit."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from sensorgate.accounts.models import workspaces
+from sensorgate.measurements.models import latest, points, rollups_day, rollups_hour
+from sensorgate.sensors.models import assets, device_groups, sensor_assets, sensors, series, virtual_inputs
+
+Row = Any  # rows are read by attribute name; the column types live in models.py
+
+SENSOR_COLUMNS = (
+    sensors.c.id,
+    sensors.c.workspace_id,
+    sensors.c.name,
+    sensors.c.serial,
+    sensors.c.type,
+    sensors.c.interval,
+    device_groups.c.name.label("device_group"),
+    sensors.c.device_group_id,
+    sensors.c.tags,
+    sensors.c.last_seen,
+)
+
+
+def sensors_query(where: sa.ColumnElement[bool]) -> sa.Select[Any]:
+    return (
+        sa.select(*SENSOR_COLUMNS)
+        .join(workspaces, workspaces.c.id == sensors.c.workspace_id)
+        .outerjoin(device_groups, device_groups.c.id == sensors.c.device_group_id)
+        .where(where)
+    )
+
+
+def sensors_page(conn: sa.Connection, where: sa.ColumnElement[bool], offset: int, limit: int) -> tuple[list[Row], int]:
+    total = conn.execute(
+        sa.select(sa.func.count())
+        .select_from(sensors)
+        .join(workspaces, workspaces.c.id == sensors.c.workspace_id)
+        .outerjoin(device_groups, device_groups.c.id == sensors.c.device_group_id)
+        .where(where)
+    ).scalar_one()
+    rows = conn.execute(sensors_query(where).order_by(sensors.c.id).offset(offset).limit(limit)).all()
+    return list(rows), int(total)
+
+
+def sensor(conn: sa.Connection, where: sa.ColumnElement[bool]) -> Row | None:
+    return conn.execute(sensors_query(where)).first()
+
+
+def asset_names(conn: sa.Connection, sensor_ids: list[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = defaultdict(list)
+    rows = conn.execute(
+        sa.select(sensor_assets.c.sensor_id, assets.c.name)
+        .join(assets, assets.c.id == sensor_assets.c.asset_id)
+        .where(sensor_assets.c.sensor_id.in_(sensor_ids))
+        .order_by(assets.c.name)
+    )
+    for row in rows:
+        found[row.sensor_id].append(row.name)
+    return found
+
+
+def series_of(conn: sa.Connection, sensor_ids: list[int]) -> dict[int, list[Row]]:
+    found: dict[int, list[Row]] = defaultdict(list)
+    rows = conn.execute(sa.select(series).where(series.c.sensor_id.in_(sensor_ids)).order_by(series.c.id))
+    for row in rows:
+        found[row.sensor_id].append(row)
+    return found
+
+
+def series_by_refs(conn: sa.Connection, workspace_id: int, refs: list[tuple[int, str]]) -> dict[tuple[int, str], int]:
+    """Series ids for (sensor id, metric) pairs inside one workspace."""
+    if not refs:
+        return {}
+    rows = conn.execute(
+        sa.select(series.c.id, series.c.sensor_id, series.c.metric)
+        .join(sensors, sensors.c.id == series.c.sensor_id)
+        .where(sensors.c.workspace_id == workspace_id, sensors.c.id.in_({r[0] for r in refs}))
+    )
+    return {(r.sensor_id, r.metric): r.id for r in rows}
+
+
+def group_id(conn: sa.Connection, workspace_id: int, name: str, now: datetime) -> int:
+    """The device group of that name in the workspace, created on first use."""
+    found = conn.execute(
+        sa.select(device_groups.c.id).where(device_groups.c.workspace_id == workspace_id, device_groups.c.name == name)
+    ).scalar()
+    if found is not None:
+        return int(found)
+    return int(
+        conn.execute(
+            device_groups.insert()
+            .values(workspace_id=workspace_id, name=name, created_at=now)
+            .returning(device_groups.c.id)
+        ).scalar_one()
+    )
+
+
+def set_assets(conn: sa.Connection, workspace_id: int, sensor_id: int, names: list[str], now: datetime) -> None:
+    """Replace the sensor's assets; assets are created on first use."""
+    conn.execute(sensor_assets.delete().where(sensor_assets.c.sensor_id == sensor_id))
+    for name in dict.fromkeys(names):
+        found = conn.execute(
+            sa.select(assets.c.id).where(assets.c.workspace_id == workspace_id, assets.c.name == name)
+        ).scalar()
+        if found is None:
+            found = conn.execute(
+                assets.insert().values(workspace_id=workspace_id, name=name, created_at=now).returning(assets.c.id)
+            ).scalar_one()
+        conn.execute(sensor_assets.insert().values(sensor_id=sensor_id, asset_id=found))
+
+
+def insert_sensor(conn: sa.Connection, values: dict[str, Any]) -> int:
+    return int(conn.execute(sensors.insert().values(**values).returning(sensors.c.id)).scalar_one())
+
+
+def update_sensor(conn: sa.Connection, sensor_id: int, values: dict[str, Any]) -> None:
+    conn.execute(sensors.update().where(sensors.c.id == sensor_id).values(**values))
+
+
+def insert_series(conn: sa.Connection, values: dict[str, Any]) -> int:
+    return int(conn.execute(series.insert().values(**values).returning(series.c.id)).scalar_one())
+
+
+def serial_taken(conn: sa.Connection, workspace_id: int, serial: str, other_than: int | None = None) -> bool:
+    query = sa.select(sensors.c.id).where(sensors.c.workspace_id == workspace_id, sensors.c.serial == serial)
+    if other_than is not None:
+        query = query.where(sensors.c.id != other_than)
+    return conn.execute(query).first() is not None
+
+
+def insert_virtual_inputs(conn: sa.Connection, series_id: int, inputs: dict[str, int]) -> None:
+    conn.execute(
+        virtual_inputs.insert(),
+        [{"series_id": series_id, "name": name, "input_series_id": input_id} for name, input_id in inputs.items()],
+    )
+
+
+def delete_sensor(conn: sa.Connection, sensor_id: int) -> None:
+    """Points and rollups have no foreign key (see measurements/models.py), so they go first, explicitly."""
+    series_ids = list(conn.execute(sa.select(series.c.id).where(series.c.sensor_id == sensor_id)).scalars())
+    for table in (points, rollups_hour, rollups_day, latest):
+        conn.execute(table.delete().where(table.c.series_id.in_(series_ids)))
+    conn.execute(sensors.delete().where(sensors.c.id == sensor_id))
+
+
+def device_groups_in(conn: sa.Connection, where: sa.ColumnElement[bool]) -> list[Row]:
+    count = (
+        sa.select(sa.func.count())
+        .select_from(sensors)
+        .where(sensors.c.device_group_id == device_groups.c.id)
+        .scalar_subquery()
+    )
+    return list(
+        conn.execute(
+            sa.select(device_groups.c.id, device_groups.c.workspace_id, device_groups.c.name, count.label("sensors"))
+            .join(workspaces, workspaces.c.id == device_groups.c.workspace_id)
+            .where(where)
+            .order_by(device_groups.c.id)
+            .limit(1000)
+        ).all()
+    )
+
+
+def assets_in(conn: sa.Connection, where: sa.ColumnElement[bool]) -> list[tuple[Row, list[int]]]:
+    rows = conn.execute(
+        sa.select(assets.c.id, assets.c.workspace_id, assets.c.name)
+        .join(workspaces, workspaces.c.id == assets.c.workspace_id)
+        .where(where)
+        .order_by(assets.c.id)
+        .limit(1000)
+    ).all()
+    members: dict[int, list[int]] = defaultdict(list)
+    for link in conn.execute(
+        sa.select(sensor_assets).where(sensor_assets.c.asset_id.in_([r.id for r in rows])).order_by("sensor_id")
+    ):
+        members[link.asset_id].append(link.sensor_id)
+    return [(r, members[r.id]) for r in rows]
