@@ -19,6 +19,7 @@ from sensorgate import __version__
 from sensorgate.accounts import routes as accounts_routes
 from sensorgate.accounts.guard import provide_principal
 from sensorgate.accounts.throttle import LoginThrottle
+from sensorgate.alarms import routes as alarms_routes
 from sensorgate.console import routes as console_routes
 from sensorgate.db.engine import Database, create_engine
 from sensorgate.measurements import routes as measurements_routes
@@ -37,6 +38,7 @@ ROUTES: list[ControllerRouterHandler] = [
     *accounts_routes.ROUTES,
     *sensors_routes.ROUTES,
     *measurements_routes.ROUTES,
+    *alarms_routes.ROUTES,
     *console_routes.ROUTES,
 ]
 

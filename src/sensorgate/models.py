@@ -1,7 +1,8 @@
 """Every table module, imported once so the metadata is complete for Alembic."""
 
 from sensorgate.accounts import models as accounts_models
+from sensorgate.alarms import models as alarms_models
 from sensorgate.measurements import models as measurements_models
 from sensorgate.sensors import models as sensors_models
 
-__all__ = ["accounts_models", "measurements_models", "sensors_models"]
+__all__ = ["accounts_models", "alarms_models", "measurements_models", "sensors_models"]

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from sensorgate.accounts.models import workspaces
 from sensorgate.accounts.principal import Principal
+from sensorgate.alarms.evaluate import evaluate as evaluate_alarms
 from sensorgate.db.bulk import executemany
 from sensorgate.kit.errors import BadRequest, Forbidden
 from sensorgate.kit.timeparse import parse_time
@@ -171,7 +172,8 @@ def ingest(conn: sa.Connection, principal: Principal, items: list[PointIn], now_
             seen_sensor[sensor] = t
     problems.raise_if_any(len(items))
     new = write_points(conn, rows)
-    virtual.materialize(conn, {sid for sid, _ in rows}, min(t for _, t in rows), max(t for _, t in rows))
+    computed = virtual.materialize(conn, {sid for sid, _ in rows}, min(t for _, t in rows), max(t for _, t in rows))
+    evaluate_alarms(conn, {**rows, **computed})
     executemany(
         conn,
         "UPDATE sensors SET last_seen = ? WHERE id = ? AND (last_seen IS NULL OR last_seen < ?)",

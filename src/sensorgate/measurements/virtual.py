@@ -20,7 +20,8 @@ from sensorgate.sensors.models import sensors, series, virtual_inputs
 MAX_LOOKBACK_MS = 24 * 3_600_000
 
 
-def materialize(conn: sa.Connection, written: set[int], low: int, high: int) -> None:
+def materialize(conn: sa.Connection, written: set[int], low: int, high: int) -> dict[tuple[int, int], float]:
+    """Compute and write the virtual points the written series feed; return them."""
     readers = sa.select(virtual_inputs.c.series_id).where(virtual_inputs.c.input_series_id.in_(written))
     links = conn.execute(
         sa.select(
@@ -44,6 +45,7 @@ def materialize(conn: sa.Connection, written: set[int], low: int, high: int) -> 
         rows.update(_compute(conn, virtual_id, expression_of[virtual_id], names, low, high))
     if rows:
         write_points(conn, rows)
+    return rows
 
 
 def _compute(

@@ -101,11 +101,16 @@ def _reachable(conn: sa.Connection, principal: Principal, sensor_id: int, permis
     return row
 
 
+def update_target(conn: sa.Connection, principal: Principal, sensor_id: int) -> Any:
+    """The sensor's row when the caller may change it: 404 when unseen, 403 without sensors:write."""
+    return _reachable(conn, principal, sensor_id, WRITE)
+
+
 def get_sensor(conn: sa.Connection, principal: Principal, sensor_id: int) -> SensorOut:
     return _out(conn, [_reachable(conn, principal, sensor_id, READ)])[0]
 
 
-def _target_workspace(conn: sa.Connection, principal: Principal, workspace_id: int | None) -> int:
+def target_workspace(conn: sa.Connection, principal: Principal, workspace_id: int | None) -> int:
     """The workspace a new sensor goes to: the one given, or the caller's only one."""
     visible = list(
         conn.execute(sa.select(workspaces.c.id).where(workspace_reach(principal, READ)).order_by(workspaces.c.id))
@@ -162,7 +167,7 @@ def _add_series(conn: sa.Connection, sensor_id: int, values: dict[str, Any]) -> 
 
 
 def create_sensor(conn: sa.Connection, principal: Principal, body: SensorIn, now: datetime) -> SensorOut:
-    workspace_id = _target_workspace(conn, principal, body.workspace_id)
+    workspace_id = target_workspace(conn, principal, body.workspace_id)
     if body.serial and store.serial_taken(conn, workspace_id, body.serial):
         raise Conflict(f"a sensor with serial {body.serial!r} exists in this workspace")
     series_values = [_series_values(conn, workspace_id, m) for m in body.metrics]

@@ -1,0 +1,1 @@
+"""Alarm rules and the alarms they raise."""
