@@ -18,7 +18,7 @@ def reach(principal: Principal, permission: str) -> sa.ColumnElement[bool]:
         workspaces.c.organization_id.in_(principal.organizations_with(permission))
     ]
     if principal.workspace_ids is not None:
-        conditions.append(sensors.c.workspace_id.in_(principal.workspace_ids))
+        conditions.append(sensors.c.workspace_id.in_(sorted(principal.workspace_ids)))
     if principal.device_group_id is not None:
         conditions.append(sensors.c.device_group_id == principal.device_group_id)
     return sa.and_(*conditions)
@@ -30,5 +30,5 @@ def workspace_reach(principal: Principal, permission: str) -> sa.ColumnElement[b
         workspaces.c.organization_id.in_(principal.organizations_with(permission))
     ]
     if principal.workspace_ids is not None:
-        conditions.append(workspaces.c.id.in_(principal.workspace_ids))
+        conditions.append(workspaces.c.id.in_(sorted(principal.workspace_ids)))
     return sa.and_(*conditions)
