@@ -58,6 +58,13 @@ def test_serve_demo_prints_a_working_login_and_is_the_same_after_a_restart(tmp_p
         assert f"http://127.0.0.1:{port}/v1/auth/login" in output
 
         assert demo_session(server.base, email, password) == ({"demo": "owner"}, ["demo"])
+        assert "/v1/measurements/latest?sensor=" in output
+        with httpx.Client(base_url=server.base, timeout=10) as client:
+            assert client.post("/v1/auth/login", json={"email": email, "password": password}).status_code == 200
+            sensors = client.get("/v1/sensors").json()
+            latest = client.get("/v1/measurements/latest", params={"sensor": sensors["items"][0]["id"]}).json()
+        assert sensors["totalItems"] == 20 + 1  # and the virtual dew point sensor
+        assert latest["items"] and {item["novelty"] for item in latest["items"]} == {"new"}
 
         docs = httpx.get(f"{server.base}/docs", timeout=10)
         assert docs.status_code == 200
@@ -73,6 +80,7 @@ def test_serve_demo_prints_a_working_login_and_is_the_same_after_a_restart(tmp_p
         output = again.output()
         assert banner_value(output, "Login") == email
         assert banner_value(output, "Password") == password
+        assert "the demo workspace already has 21 sensors; nothing was added" in flat(output)
         assert demo_session(again.base, email, password) == ({"demo": "owner"}, ["demo"])
 
 

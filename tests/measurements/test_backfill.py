@@ -188,5 +188,6 @@ def test_virtual_series_are_materialized_at_ingest(owner: Client) -> None:
     )
     [point] = history(owner, virtual)
     assert point["metric"] == "dew_point" and point["value"] == pytest.approx(9.26, abs=0.05)
+    assert owner.get(f"/v1/sensors/{virtual}").json()["lastSeen"] == "2026-01-01T00:00:00.000Z"
     body = {"items": [{"sensor": virtual, "metric": "dew_point", "time": T0, "value": 1.0}]}
     assert_error(owner.post("/v1/measurements", json=body), 400, "invalid")

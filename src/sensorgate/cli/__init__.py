@@ -6,6 +6,7 @@ import click
 
 from sensorgate import __version__
 from sensorgate.cli.db import db
+from sensorgate.cli.demo import demo
 from sensorgate.cli.serve import serve
 from sensorgate.cli.users import users
 
@@ -19,3 +20,4 @@ def main() -> None:
 main.add_command(serve)
 main.add_command(db)
 main.add_command(users)
+main.add_command(demo)

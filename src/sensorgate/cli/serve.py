@@ -11,9 +11,11 @@ from granian import Granian
 from granian.constants import Interfaces
 
 from sensorgate.cli.common import console, db_option, err_console, require_newest_schema, settings_for
+from sensorgate.cli.demo import seed_with_progress, summary
 from sensorgate.db import migrate
 from sensorgate.db.engine import Database, create_engine
 from sensorgate.demo import DemoInfo, seed_demo
+from sensorgate.demo.seed import DEFAULT_DAYS, DEFAULT_INTERVAL, DEFAULT_SENSORS, Plan
 from sensorgate.settings import Settings
 
 
@@ -34,7 +36,7 @@ def serve(db_url: str | None, host: str, port: int, workers: int, demo: bool, ru
         os.environ["SENSORGATE_DATABASE_URL"] = db_url
     # Workers re-read settings from the environment; pin the data dir so they find demo secrets.
     os.environ["SENSORGATE_DATA_DIR"] = str(Path(settings.data_dir).resolve())
-    demo_info = _prepare_database(settings, migrate_first=demo or run_migrations, demo=demo)
+    prepared = _prepare_database(settings, migrate_first=demo or run_migrations, demo=demo)
     if workers > 1:
         _multiprocess_metrics(settings)
         if settings.sqlalchemy_url.startswith("sqlite"):
@@ -43,8 +45,8 @@ def serve(db_url: str | None, host: str, port: int, workers: int, demo: bool, ru
                 "use PostgreSQL to scale out"
             )
     base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"  # noqa: S104
-    if demo_info:
-        _print_demo(base, demo_info)
+    if prepared:
+        _print_demo(base, *prepared)
     else:
         console.print(f"sensorgate listening on {base} (docs at {base}/docs)")
     Granian(
@@ -60,14 +62,22 @@ def serve(db_url: str | None, host: str, port: int, workers: int, demo: bool, ru
     ).serve()
 
 
-def _prepare_database(settings: Settings, *, migrate_first: bool, demo: bool) -> DemoInfo | None:
+def _prepare_database(settings: Settings, *, migrate_first: bool, demo: bool) -> tuple[DemoInfo, Plan] | None:
+    """Migrate or check the schema; in demo mode also seed, and return the owner and what the demo holds."""
     engine = create_engine(settings.sqlalchemy_url)
     try:
         if migrate_first:
             migrate.upgrade(engine)
         else:
             require_newest_schema(engine)
-        return seed_demo(Database(engine), settings) if demo else None
+        if not demo:
+            return None
+        db = Database(engine)
+        info = seed_demo(db, settings)
+        # Only into an empty workspace: a restart must not add to what the first start (or the user) made.
+        plan, written = seed_with_progress(db, DEFAULT_SENSORS, DEFAULT_DAYS, DEFAULT_INTERVAL, only_if_empty=True)
+        console.print(summary(plan, written), soft_wrap=True)
+        return info, plan
     finally:
         engine.dispose()
 
@@ -80,16 +90,19 @@ def _multiprocess_metrics(settings: Settings) -> None:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
 
 
-def _print_demo(base: str, info: DemoInfo) -> None:
+def _print_demo(base: str, info: DemoInfo, plan: Plan) -> None:
     console.print("\n[bold green]sensorgate demo[/bold green]")
     console.print(f"  Console   {base}/")
     console.print(f"  API docs  {base}/docs")
     console.print(f"  Login     {info.email}")
     console.print(f"  Password  {info.password}")
+    console.print(f"  Sensors   {len(plan.sensor_ids)} in workspace {info.workspace}, with recent readings")
+    latest = f"{base}/v1/measurements/latest" + (f"?sensor={plan.sensor_ids[0]}" if plan.sensor_ids else "")
     console.print("\nNext step: log in at the console, or from a shell:")
     console.print(
         f"  curl -s -c /tmp/sg.cookies -H 'Content-Type: application/json' "
         f'-d \'{{"email":"{info.email}","password":"{info.password}"}}\' {base}/v1/auth/login\n'
-        f"  curl -s -b /tmp/sg.cookies {base}/v1/me\n",
+        f"  curl -s -b /tmp/sg.cookies {base}/v1/me\n"
+        f"  curl -s -b /tmp/sg.cookies '{latest}'\n",
         soft_wrap=True,
     )

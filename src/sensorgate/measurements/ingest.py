@@ -179,4 +179,13 @@ def ingest(conn: sa.Connection, principal: Principal, items: list[PointIn], now_
         "UPDATE sensors SET last_seen = ? WHERE id = ? AND (last_seen IS NULL OR last_seen < ?)",
         [(t, sensor, t) for sensor, t in seen_sensor.items()],
     )
+    newest_virtual: dict[int, int] = {}
+    for series_id, t in computed:
+        newest_virtual[series_id] = max(t, newest_virtual.get(series_id, t))
+    executemany(
+        conn,
+        "UPDATE sensors SET last_seen = ? WHERE id = (SELECT sensor_id FROM series WHERE id = ?) "
+        "AND (last_seen IS NULL OR last_seen < ?)",
+        [(t, series_id, t) for series_id, t in newest_virtual.items()],
+    )
     return IngestOut(accepted=len(items), replaced=len(items) - new)

@@ -1,0 +1,122 @@
+"""`sensorgate demo seed`: demo sensors with realistic readings, and the progress bar `serve --demo` shares."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.progress import BarColumn, Progress, ProgressColumn, Task, TextColumn, TimeRemainingColumn
+from rich.text import Text
+
+from sensorgate.cli.common import console, db_option, err_console, require_newest_schema, settings_for
+from sensorgate.db.engine import Database, create_engine
+from sensorgate.demo import seed_demo
+from sensorgate.demo.seed import (
+    DEFAULT_DAYS,
+    DEFAULT_INTERVAL,
+    DEFAULT_SENSORS,
+    MAX_DAYS,
+    MAX_INTERVAL,
+    MAX_POINTS,
+    MAX_SENSORS,
+    MIN_INTERVAL,
+    Plan,
+    Written,
+    prepare,
+    requested_points,
+    write,
+)
+from sensorgate.kit.errors import ApiError
+from sensorgate.kit.timeparse import format_time
+
+
+@click.group()
+def demo() -> None:
+    """Demo data."""
+
+
+@demo.command()
+@click.option("--sensors", "count", default=DEFAULT_SENSORS, show_default=True, type=click.IntRange(1, MAX_SENSORS))
+@click.option("--days", default=DEFAULT_DAYS, show_default=True, type=click.IntRange(1, MAX_DAYS))
+@click.option(
+    "--interval",
+    default=DEFAULT_INTERVAL,
+    show_default=True,
+    type=click.IntRange(MIN_INTERVAL, MAX_INTERVAL),
+    help="seconds between readings",
+)
+@db_option
+def seed(count: int, days: int, interval: int, db_url: str | None) -> None:
+    """Fill the demo workspace with sensors and their readings up to now.
+
+    Creates the `demo` organization, workspace and owner when missing (the owner's password is kept in the
+    data dir's demo.json), then the demo sensors: rooms, cold stores, pumps and boilers, plus a virtual dew
+    point sensor. Readings follow daily cycles with drift, noise and the odd outage, and are the same on
+    every run.
+
+    Run again, it adds those of the first N demo sensors that are missing, and gives each of them the
+    readings before its first and after its last point within the window, up to now. Points already there
+    are kept, and sensors not made by this command are left alone.
+    """
+    points = requested_points(count, days, interval)
+    if points > MAX_POINTS:
+        raise click.UsageError(
+            f"{count} sensors over {days} days every {interval} s make about {points:,} points; the limit is "
+            f"{MAX_POINTS:,}. Use fewer sensors, fewer days or a longer --interval."
+        )
+    settings = settings_for(db_url, require_secrets=False)
+    db = Database(create_engine(settings.sqlalchemy_url))
+    try:
+        require_newest_schema(db.engine)
+        info = seed_demo(db, settings)
+        plan, written = seed_with_progress(db, count, days, interval)
+    except ApiError as exc:
+        raise click.ClickException(exc.message) from None
+    finally:
+        db.dispose()
+    console.print(summary(plan, written), soft_wrap=True)
+    console.print(f"log in as {info.email}; the password is in {Path(settings.data_dir) / 'demo.json'}", soft_wrap=True)
+
+
+def seed_with_progress(
+    db: Database, count: int, days: int, interval: int, *, only_if_empty: bool = False
+) -> tuple[Plan, Written]:
+    """Plan and write the demo data, with a progress bar on stderr while points are written."""
+    plan = prepare(db, count, days, interval, only_if_empty=only_if_empty)
+    if not plan.points:
+        return plan, Written(0, 0.0)
+    columns = (
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,} points"),
+        PointsPerSecond(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err_console, transient=True) as progress:
+        task = progress.add_task("demo data", total=plan.points)
+        written = write(db, plan, lambda n: progress.advance(task, n))
+    return plan, written
+
+
+class PointsPerSecond(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f} points/s" if speed else "", style="progress.data.speed")
+
+
+def summary(plan: Plan, written: Written) -> str:
+    if plan.skipped:
+        return f"demo data: the demo workspace already has {len(plan.sensor_ids)} sensors; nothing was added"
+    sensors = f"{_sensors(plan.created)} created, {plan.kept or 'none'} already there"
+    if not written.points:
+        return f"demo data: {sensors}; their readings were already up to date"
+    rate = written.points / written.seconds if written.seconds else 0.0
+    return (
+        f"demo data: {sensors}; {written.points:,} points written in {written.seconds:.2f} s "
+        f"({rate:,.0f} points/s), one every {plan.step // 1000} s from {format_time(plan.start)} "
+        f"to {format_time(plan.end)}"
+    )
+
+
+def _sensors(count: int) -> str:
+    return "no sensors" if count == 0 else "1 sensor" if count == 1 else f"{count} sensors"
