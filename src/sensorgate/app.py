@@ -21,6 +21,8 @@ from sensorgate.accounts.guard import provide_principal
 from sensorgate.accounts.throttle import LoginThrottle
 from sensorgate.alarms import routes as alarms_routes
 from sensorgate.console import routes as console_routes
+from sensorgate.credentials import routes as credentials_routes
+from sensorgate.credentials.verify import KeyVerifier
 from sensorgate.db.engine import Database, create_engine
 from sensorgate.measurements import routes as measurements_routes
 from sensorgate.sensors import routes as sensors_routes
@@ -39,6 +41,7 @@ ROUTES: list[ControllerRouterHandler] = [
     *sensors_routes.ROUTES,
     *measurements_routes.ROUTES,
     *alarms_routes.ROUTES,
+    *credentials_routes.ROUTES,
     *console_routes.ROUTES,
 ]
 
@@ -46,10 +49,12 @@ ROUTES: list[ControllerRouterHandler] = [
 def create_app(settings: Settings, *, access_stream: TextIO | None = None) -> Litestar:
     """The whole service. `access_stream` receives the access log (default: stdout), when it is on."""
     configure_logging(settings.log_level)
+    db = Database(create_engine(settings.sqlalchemy_url))
     state = AppState(
         settings=settings,
-        db=Database(create_engine(settings.sqlalchemy_url)),
+        db=db,
         login_throttle=LoginThrottle(settings.redis_url),
+        keys=KeyVerifier(db, settings.hash_pepper),
     )
 
     @asynccontextmanager

@@ -2,7 +2,8 @@
 
 from sensorgate.accounts import models as accounts_models
 from sensorgate.alarms import models as alarms_models
+from sensorgate.credentials import models as credentials_models
 from sensorgate.measurements import models as measurements_models
 from sensorgate.sensors import models as sensors_models
 
-__all__ = ["accounts_models", "alarms_models", "measurements_models", "sensors_models"]
+__all__ = ["accounts_models", "alarms_models", "credentials_models", "measurements_models", "sensors_models"]

@@ -1,7 +1,8 @@
 """Authentication happens here, once per request, and yields a Principal.
 
-Routes that need a caller declare a `principal: Principal` parameter; none reads credential headers itself.
-The credentials issue adds the API key, signature and token schemes to this same dependency.
+An API key may come as `X-API-Key`, `ApiKey` or `Authorization: Bearer`; without one, the console session
+cookie is used. Routes that need a caller declare a `principal` parameter, and the scope they need in
+`opt={"scope": ...}`; none reads credential headers itself.
 """
 
 from __future__ import annotations
@@ -20,9 +21,32 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 async def provide_principal(request: Request[Any, Any, Any], app_state: AppStateDep) -> Principal:
+    secret = presented_key(request)
+    if secret is not None:
+        principal = await app_state.keys.verify(secret, client_address(request), utcnow())
+    else:
+        principal = await _session_principal(request, app_state)
+    needed = request.route_handler.opt.get("scope")
+    if needed and not principal.organizations_with(needed):
+        raise Forbidden(f"this needs the {needed} scope")
+    return principal
+
+
+def presented_key(request: Request[Any, Any, Any]) -> str | None:
+    headers = request.headers
+    found = {v.strip() for v in (headers.get("x-api-key"), headers.get("apikey")) if v}
+    authorization = headers.get("authorization", "")
+    if authorization[:7].lower() == "bearer ":
+        found.add(authorization[7:].strip())
+    if len(found) > 1:
+        raise Unauthorized("send one credential, in one header", error="invalid_request")
+    return found.pop() if found else None
+
+
+async def _session_principal(request: Request[Any, Any, Any], app_state: AppStateDep) -> Principal:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
-        raise Unauthorized("authentication required: log in at POST /v1/auth/login")
+        raise Unauthorized("authentication required: send an API key, or log in at POST /v1/auth/login")
     pepper = app_state.settings.hash_pepper
     resolved = await app_state.db.read(resolve_session, pepper, token, utcnow())
     if resolved is None:

@@ -15,6 +15,10 @@ organizations = sa.Table(
     sa.Column("slug", sa.String(63), nullable=False, unique=True),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
+    # Credential policy: the longest lifetime a secret may have, and how many active credentials one user
+    # may have created.
+    sa.Column("max_key_lifetime_days", sa.Integer, nullable=False, server_default="365"),
+    sa.Column("max_active_keys_per_user", sa.Integer, nullable=False, server_default="5"),
 )
 
 workspaces = sa.Table(

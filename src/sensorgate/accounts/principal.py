@@ -26,6 +26,7 @@ class Principal:
     user_id: int | None
     email: str | None
     session_id: int | None = None
+    credential_id: int | None = None
     memberships: Mapping[int, Membership] = field(default_factory=dict)
     # Narrower reach, set by credentials: only these workspaces (None: every workspace of the organizations)
     # and only this device group (None: all).

@@ -110,9 +110,12 @@ class AuthController(Controller):
 @get("/v1/me", tags=["auth"])
 async def me(principal: PrincipalDep, app_state: AppStateDep) -> MeOut:
     """The caller: user, organizations with role and permissions, and how it authenticated."""
-    row = await app_state.db.read(store.user_by_id, principal.user_id or 0)
-    if row is None:
-        raise Unauthorized("this account no longer exists")
+    user = None
+    if principal.credential_id is None:
+        row = await app_state.db.read(store.user_by_id, principal.user_id or 0)
+        if row is None:
+            raise Unauthorized("this account no longer exists")
+        user = UserOut(id=row.id, email=row.email, created_at=iso(row.created_at))
     memberships = [
         MembershipOut(
             organization_id=m.organization_id,
@@ -123,11 +126,7 @@ async def me(principal: PrincipalDep, app_state: AppStateDep) -> MeOut:
         )
         for m in principal.memberships.values()
     ]
-    return MeOut(
-        user=UserOut(id=row.id, email=row.email, created_at=iso(row.created_at)),
-        memberships=memberships,
-        auth=principal.kind,
-    )
+    return MeOut(user=user, memberships=memberships, auth=principal.kind, credential=principal.credential_id)
 
 
 class WorkspaceController(Controller):

@@ -48,9 +48,10 @@ class LoginOut(msgspec.Struct, rename="camel"):
 
 
 class MeOut(msgspec.Struct, rename="camel"):
-    user: UserOut
+    user: UserOut | None  # None for an API key
     memberships: list[MembershipOut]
-    auth: str
+    auth: str  # "session", or the credential's kind
+    credential: int | None = None  # the key's id
 
 
 class WorkspaceIn(Input):

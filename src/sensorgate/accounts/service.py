@@ -69,7 +69,9 @@ def _workspace_out(row: Any) -> WorkspaceOut:
 
 
 def list_workspaces(conn: sa.Connection, principal: Principal, page: int, size: int) -> Page[WorkspaceOut]:
-    rows, total = store.workspaces_page(conn, list(principal.memberships), (page - 1) * size, size)
+    rows, total = store.workspaces_page(
+        conn, list(principal.memberships), (page - 1) * size, size, only=principal.workspace_ids
+    )
     return make_page([_workspace_out(r) for r in rows], page, size, total)
 
 

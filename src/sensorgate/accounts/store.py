@@ -69,8 +69,12 @@ def workspace_by_id(conn: sa.Connection, workspace_id: int) -> Row | None:
     return conn.execute(_workspace_query().where(workspaces.c.id == workspace_id)).first()
 
 
-def workspaces_page(conn: sa.Connection, organization_ids: list[int], offset: int, limit: int) -> tuple[list[Row], int]:
-    where = workspaces.c.organization_id.in_(organization_ids)
+def workspaces_page(
+    conn: sa.Connection, organization_ids: list[int], offset: int, limit: int, only: frozenset[int] | None = None
+) -> tuple[list[Row], int]:
+    where: sa.ColumnElement[bool] = workspaces.c.organization_id.in_(organization_ids)
+    if only is not None:
+        where = sa.and_(where, workspaces.c.id.in_(sorted(only)))
     total = conn.execute(sa.select(sa.func.count()).select_from(workspaces).where(where)).scalar_one()
     rows = conn.execute(_workspace_query().where(where).order_by(workspaces.c.id).offset(offset).limit(limit)).all()
     return list(rows), int(total)

@@ -18,13 +18,13 @@ from sensorgate.service.state import AppStateDep
 Time = Annotated[str | None, QueryParameter(max_length=40, description="ISO 8601 time or epoch seconds")]
 
 
-@get("/v1/alarm-rules", tags=["alarms"])
+@get("/v1/alarm-rules", tags=["alarms"], opt={"scope": "data:read"})
 async def list_rules(principal: PrincipalDep, app_state: AppStateDep) -> dict[str, list[RuleOut]]:
     """Alarm rules of the workspaces the caller reaches (at most 1,000)."""
     return {"items": await app_state.db.read(service.list_rules, principal)}
 
 
-@post("/v1/alarm-rules", tags=["alarms"], request_max_body_size=16 * 1024)
+@post("/v1/alarm-rules", tags=["alarms"], request_max_body_size=16 * 1024, opt={"scope": "sensors:write"})
 async def create_rule(data: JSONBody[RuleIn], principal: PrincipalDep, app_state: AppStateDep) -> RuleOut:
     """Create a rule: above or below `threshold`, or outside `low`..`high`, in the metric's canonical unit,
     held for `holdSeconds` before an alarm is raised. It watches one sensor, one device group, or the
@@ -32,20 +32,20 @@ async def create_rule(data: JSONBody[RuleIn], principal: PrincipalDep, app_state
     return await app_state.db.write(service.create_rule, principal, data, utcnow())
 
 
-@delete("/v1/alarm-rules/{rule_id:int}", tags=["alarms"], status_code=204)
+@delete("/v1/alarm-rules/{rule_id:int}", tags=["alarms"], status_code=204, opt={"scope": "sensors:write"})
 async def delete_rule(rule_id: FromPath[int], principal: PrincipalDep, app_state: AppStateDep) -> None:
     """Delete a rule and its alarms. Needs sensors:write."""
     await app_state.db.write(service.delete_rule, principal, rule_id)
 
 
-@get("/v1/alarms/active", tags=["alarms"])
+@get("/v1/alarms/active", tags=["alarms"], opt={"scope": "data:read"})
 async def active_alarms(principal: PrincipalDep, app_state: AppStateDep) -> dict[str, list[AlarmOut]]:
     """Alarms raised and not yet resolved, newest first (at most 1,000)."""
     items = await app_state.db.read(service.list_alarms, principal, active_only=True, start=None, end=None)
     return {"items": items}
 
 
-@get("/v1/alarms", tags=["alarms"])
+@get("/v1/alarms", tags=["alarms"], opt={"scope": "data:read"})
 async def alarm_history(
     principal: PrincipalDep,
     app_state: AppStateDep,

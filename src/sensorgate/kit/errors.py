@@ -36,11 +36,13 @@ class BadRequest(ApiError):
 
 class Unauthorized(ApiError):
     status = 401
-    # RFC 9110 requires a challenge on every 401.
-    CHALLENGE = 'Cookie realm="sensorgate"'
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message, headers={"WWW-Authenticate": self.CHALLENGE})
+    def __init__(self, message: str, *, error: str | None = None) -> None:
+        # RFC 9110 requires a challenge on every 401; RFC 6750 names a bad bearer token `invalid_token`.
+        challenge = 'Bearer realm="sensorgate"'
+        if error:
+            challenge += f', error="{error}", error_description="{message}"'
+        super().__init__(message, headers={"WWW-Authenticate": challenge})
 
 
 class Forbidden(ApiError):

@@ -45,7 +45,7 @@ class MeasurementController(Controller):
     path = "/v1/measurements"
     tags = ["measurements"]
 
-    @get("/latest")
+    @get("/latest", opt={"scope": "data:read"})
     async def latest_values(
         self,
         request: Request[Any, Any, Any],
@@ -63,7 +63,7 @@ class MeasurementController(Controller):
         )
         return conditional(request, _encode(out))
 
-    @get("/")
+    @get("/", opt={"scope": "data:read"})
     async def history(
         self,
         request: Request[Any, Any, Any],
@@ -99,7 +99,7 @@ class MeasurementController(Controller):
         )
         return conditional(request, _encode(out))
 
-    @get("/aggregate")
+    @get("/aggregate", opt={"scope": "data:read"})
     async def aggregate(
         self,
         principal: PrincipalDep,
@@ -121,7 +121,7 @@ class MeasurementController(Controller):
             aggregate.aggregate, principal, parse_ids(sensor, "sensor"), parse_names(metric), unit, request
         )
 
-    @post("/", request_max_body_size=BACKFILL_BODY, status_code=200)
+    @post("/", request_max_body_size=BACKFILL_BODY, status_code=200, opt={"scope": "data:write"})
     async def backfill(
         self, request: Request[Any, Any, Any], principal: PrincipalDep, app_state: AppStateDep
     ) -> ingest.IngestOut:

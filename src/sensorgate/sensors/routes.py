@@ -23,7 +23,7 @@ class SensorController(Controller):
     path = "/v1/sensors"
     tags = ["sensors"]
 
-    @get("/")
+    @get("/", opt={"scope": "data:read"})
     async def list_sensors(
         self,
         principal: PrincipalDep,
@@ -47,12 +47,12 @@ class SensorController(Controller):
             size=size,
         )
 
-    @get("/{sensor_id:int}")
+    @get("/{sensor_id:int}", opt={"scope": "data:read"})
     async def get_sensor(self, sensor_id: FromPath[int], principal: PrincipalDep, app_state: AppStateDep) -> SensorOut:
         """One sensor. Another tenant's sensor answers 404."""
         return await app_state.db.read(service.get_sensor, principal, sensor_id)
 
-    @post("/", request_max_body_size=SENSOR_BODY)
+    @post("/", request_max_body_size=SENSOR_BODY, opt={"scope": "sensors:write"})
     async def create_sensor(
         self, data: JSONBody[SensorIn], principal: PrincipalDep, app_state: AppStateDep
     ) -> SensorOut:
@@ -63,26 +63,26 @@ class SensorController(Controller):
         """
         return await app_state.db.write(service.create_sensor, principal, data, utcnow())
 
-    @patch("/{sensor_id:int}", request_max_body_size=SENSOR_BODY)
+    @patch("/{sensor_id:int}", request_max_body_size=SENSOR_BODY, opt={"scope": "sensors:write"})
     async def update_sensor(
         self, sensor_id: FromPath[int], data: JSONBody[SensorPatch], principal: PrincipalDep, app_state: AppStateDep
     ) -> SensorOut:
         """Change a sensor. Fields left out stay; `metrics` adds metrics. Needs sensors:write."""
         return await app_state.db.write(service.update_sensor, principal, sensor_id, data, utcnow())
 
-    @delete("/{sensor_id:int}", status_code=204)
+    @delete("/{sensor_id:int}", status_code=204, opt={"scope": "sensors:write"})
     async def delete_sensor(self, sensor_id: FromPath[int], principal: PrincipalDep, app_state: AppStateDep) -> None:
         """Delete a sensor with all its data. Needs sensors:write."""
         await app_state.db.write(service.delete_sensor, principal, sensor_id)
 
 
-@get("/v1/device-groups", tags=["sensors"])
+@get("/v1/device-groups", tags=["sensors"], opt={"scope": "data:read"})
 async def list_device_groups(principal: PrincipalDep, app_state: AppStateDep) -> dict[str, list[DeviceGroupOut]]:
     """Device groups of the workspaces the caller reaches (at most 1,000)."""
     return {"items": await app_state.db.read(service.list_device_groups, principal)}
 
 
-@get("/v1/assets", tags=["sensors"])
+@get("/v1/assets", tags=["sensors"], opt={"scope": "data:read"})
 async def list_assets(principal: PrincipalDep, app_state: AppStateDep) -> dict[str, list[AssetOut]]:
     """Assets (named groups of sensors) of the workspaces the caller reaches (at most 1,000)."""
     return {"items": await app_state.db.read(service.list_assets, principal)}

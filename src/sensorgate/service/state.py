@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from litestar.di import NamedDependency
 
 from sensorgate.accounts.throttle import LoginThrottle
+from sensorgate.credentials.verify import KeyVerifier
 from sensorgate.db.engine import Database
 from sensorgate.settings import Settings
 
@@ -16,6 +17,7 @@ class AppState:
     settings: Settings
     db: Database
     login_throttle: LoginThrottle
+    keys: KeyVerifier
 
 
 # How a route or dependency asks for the app state.

@@ -1,0 +1,1 @@
+"""API credentials: keys, secrets, verification and scopes."""

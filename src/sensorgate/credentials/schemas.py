@@ -1,0 +1,104 @@
+"""Wire structs of the credential endpoints."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated, Literal
+
+import msgspec
+
+from sensorgate.credentials.scopes import EXPIRY_PRESETS, SCOPES
+from sensorgate.kit.validate import check_name, normalize_email
+
+Kind = Literal["api_key", "signing_key", "oauth_client"]
+WorkspaceRef = int | str  # id or slug
+
+
+class LimitsIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    requests: Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000)] | None = None
+    window: Annotated[str, msgspec.Meta(max_length=20)] | None = None  # ISO 8601 duration
+    daily: Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000)] | None = None
+
+
+class KeyIn(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
+    name: str
+    kind: Kind = "api_key"
+    description: Annotated[str, msgspec.Meta(max_length=1000)] = ""
+    owner: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    email: str | None = None
+    workspaces: Annotated[list[WorkspaceRef], msgspec.Meta(max_length=100)] | None = None
+    all_workspaces: bool = False
+    exclude_workspaces: Annotated[list[WorkspaceRef], msgspec.Meta(max_length=100)] = msgspec.field(
+        default_factory=list
+    )
+    device_group: int | str | None = None
+    scopes: Annotated[list[str], msgspec.Meta(max_length=len(SCOPES))] | None = None
+    units: Annotated[dict[str, str], msgspec.Meta(max_length=64)] = msgspec.field(default_factory=dict)
+    expires_in: str | None = None
+    expires_at: str | None = None
+    can_renew: bool = False
+    ip_allowlist: Annotated[list[str], msgspec.Meta(max_length=32)] = msgspec.field(default_factory=list)
+    limits: LimitsIn | None = None
+
+    def __post_init__(self) -> None:
+        self.name = check_name(self.name)
+        if self.email is not None:
+            self.email = normalize_email(self.email)
+        if self.expires_in is not None and self.expires_at is not None:
+            raise ValueError("give expiresIn or expiresAt, not both")
+        if self.expires_in is not None and self.expires_in not in EXPIRY_PRESETS:
+            raise ValueError(f"expiresIn is one of {', '.join(EXPIRY_PRESETS)}")
+        if self.all_workspaces and self.workspaces:
+            raise ValueError("give workspaces, or allWorkspaces with excludeWorkspaces, not both")
+        if self.exclude_workspaces and not self.all_workspaces:
+            raise ValueError("excludeWorkspaces goes with allWorkspaces")
+        unknown = sorted(set(self.scopes or ()) - set(SCOPES))
+        if unknown:
+            raise ValueError(f"unknown scope {', '.join(unknown)}; scopes: {', '.join(SCOPES)}")
+        for cidr in self.ip_allowlist:
+            try:
+                ipaddress.ip_network(cidr, strict=False)
+            except ValueError:
+                raise ValueError(f"ipAllowlist: not an address or CIDR: {cidr[:60]!r}") from None
+
+
+class SecretOut(msgspec.Struct, rename="camel"):
+    id: int
+    prefix: str
+    created_at: str
+    expires_at: str
+    revoked_at: str | None
+
+
+class KeyOut(msgspec.Struct, rename="camel"):
+    id: int
+    kind: str
+    name: str
+    description: str
+    owner: str
+    email: str
+    organization_id: int
+    workspaces: list[int]
+    all_workspaces: bool
+    exclude_workspaces: list[int]
+    device_group: int | None
+    scopes: list[str]
+    units: dict[str, str]
+    ip_allowlist: list[str]
+    can_renew: bool
+    lifetime_days: int
+    created_by: int | None
+    created_at: str
+    updated_at: str
+    expires_at: str | None  # of the newest secret
+    revoked_at: str | None
+    deleted_at: str | None
+    secrets: list[SecretOut]
+
+
+class KeyCreated(msgspec.Struct, rename="camel"):
+    """The key, and its secret: shown this once and never again."""
+
+    id: int
+    secret: str
+    key: KeyOut

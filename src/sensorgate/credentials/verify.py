@@ -1,0 +1,120 @@
+"""Verifying an API key: format and checksum first (no database), then the keyed hash, through a cache.
+
+The cache maps a secret's hash to what the database said about it, for at most CACHE_SECONDS. A revocation
+in this process drops its entries at once; another process drops them when they age out, so a revocation
+takes effect everywhere within CACHE_SECONDS (1 s). An unknown key is cached too, so a flood of made-up but
+well-formed keys costs one query per key per second, not one per request.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from sensorgate.accounts.models import organizations, workspaces
+from sensorgate.accounts.principal import Membership, Principal
+from sensorgate.credentials.models import credential_secrets, credentials
+from sensorgate.db.engine import Database
+from sensorgate.kit import keys
+from sensorgate.kit.crypto import keyed_hash
+from sensorgate.kit.errors import Forbidden, Unauthorized
+
+CACHE_SECONDS = 1.0
+CACHE_MAX = 100_000
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRecord:
+    principal: Principal
+    expires_at: datetime
+    revoked: bool
+    networks: tuple[Network, ...]
+
+
+class KeyVerifier:
+    def __init__(self, db: Database, pepper: str) -> None:
+        self.db = db
+        self.pepper = pepper
+        self._cache: dict[bytes, tuple[float, KeyRecord | None]] = {}
+
+    async def verify(self, secret: str, address: str | None, now: datetime) -> Principal:
+        if not keys.well_formed(secret):
+            raise Unauthorized("malformed API key", error="invalid_token")
+        digest = keyed_hash(self.pepper, secret)
+        clock = time.monotonic()
+        cached = self._cache.get(digest)
+        if cached is None or cached[0] <= clock:
+            record = await self.db.read(load, digest)
+            if len(self._cache) >= CACHE_MAX:
+                self._cache.clear()
+            self._cache[digest] = (clock + CACHE_SECONDS, record)
+        else:
+            record = cached[1]
+        if record is None:
+            raise Unauthorized("unknown API key", error="invalid_token")
+        if record.revoked:
+            raise Unauthorized("revoked API key", error="invalid_token")
+        if record.expires_at <= now:
+            raise Unauthorized("expired API key", error="invalid_token")
+        if record.networks and not _allowed(address, record.networks):
+            raise Forbidden("this key may not be used from this address")
+        return record.principal
+
+    def forget(self, digests: list[bytes]) -> None:
+        for digest in digests:
+            self._cache.pop(digest, None)
+
+
+def _allowed(address: str | None, networks: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def load(conn: sa.Connection, digest: bytes) -> KeyRecord | None:
+    row = conn.execute(
+        sa.select(
+            credentials,
+            credential_secrets.c.expires_at.label("secret_expires_at"),
+            credential_secrets.c.revoked_at.label("secret_revoked_at"),
+            organizations.c.slug.label("organization"),
+            organizations.c.name.label("organization_name"),
+        )
+        .join(credentials, credentials.c.id == credential_secrets.c.credential_id)
+        .join(organizations, organizations.c.id == credentials.c.organization_id)
+        .where(credential_secrets.c.secret_hash == digest)
+    ).first()
+    if row is None:
+        return None
+    listed = set(row.workspace_ids)
+    if row.workspace_mode == "all":
+        everything = conn.execute(
+            sa.select(workspaces.c.id).where(workspaces.c.organization_id == row.organization_id)
+        ).scalars()
+        reach = frozenset(w for w in everything if w not in listed)
+    else:
+        reach = frozenset(listed)
+    scopes = frozenset(row.scopes)
+    membership = Membership(row.organization_id, row.organization, row.organization_name, "key", (), scopes)
+    principal = Principal(
+        kind=row.kind,
+        user_id=None,
+        email=None,
+        credential_id=row.id,
+        memberships={row.organization_id: membership},
+        workspace_ids=reach,
+        device_group_id=row.device_group_id,
+    )
+    return KeyRecord(
+        principal=principal,
+        expires_at=row.secret_expires_at,
+        revoked=row.revoked_at is not None or row.secret_revoked_at is not None,
+        networks=tuple(ipaddress.ip_network(c, strict=False) for c in row.ip_allowlist),
+    )
