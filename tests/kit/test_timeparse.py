@@ -225,3 +225,10 @@ def test_parse_tz_ignores_case_and_defaults_to_utc() -> None:
 def test_parse_tz_rejects(name: str) -> None:
     with pytest.raises(ValueError, match=r"^tz: unknown time zone .*use an IANA name"):
         parse_tz(name)
+
+
+@given(hours=st.integers(min_value=0, max_value=2_000_000))
+def test_format_hour_equals_format_time_on_whole_hours(hours: int) -> None:
+    from sensorgate.kit.timeparse import format_hour
+
+    assert format_hour(hours * 3_600_000) == format_time(hours * 3_600_000)

@@ -103,17 +103,32 @@ _DAY_PREFIXES: dict[int, str] = {}
 _MAX_CACHED_DAYS = 4096
 
 
-def format_time(ms: int) -> str:
-    """Render epoch ms as ISO 8601 UTC, e.g. 2026-11-22T03:50:15.123Z."""
-    day, rest = divmod(ms, _DAY_MS)
+def day_prefix(day: int) -> str:
+    """'2026-11-22T' for a day counted from 1970-01-01, cached."""
     prefix = _DAY_PREFIXES.get(day)
     if prefix is None:
         if len(_DAY_PREFIXES) >= _MAX_CACHED_DAYS:
             _DAY_PREFIXES.clear()
         prefix = _DAY_PREFIXES[day] = date.fromordinal(_EPOCH_ORDINAL + day).isoformat() + "T"
+    return prefix
+
+
+def format_time(ms: int) -> str:
+    """Render epoch ms as ISO 8601 UTC, e.g. 2026-11-22T03:50:15.123Z."""
+    day, rest = divmod(ms, _DAY_MS)
+    prefix = _DAY_PREFIXES.get(day) or day_prefix(day)
     minute, rest = divmod(rest, 60_000)
     second, millis = divmod(rest, 1000)
     return prefix + _HOUR_MINUTE[minute] + _TWO_DIGITS[second] + "." + _THREE_DIGITS[millis] + "Z"
+
+
+WHOLE_HOURS = [f"{h:02d}:00:00.000Z" for h in range(24)]
+
+
+def format_hour(ms: int) -> str:
+    """format_time for a whole UTC hour (an hourly rollup's start), in about half the time."""
+    day, rest = divmod(ms, _DAY_MS)
+    return day_prefix(day) + WHOLE_HOURS[rest // 3_600_000]
 
 
 @dataclass(frozen=True, slots=True)

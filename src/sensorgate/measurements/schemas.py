@@ -1,11 +1,15 @@
-"""Wire structs of the measurement endpoints."""
+"""Wire structs of the measurement endpoints.
+
+Items are `gc=False`: they hold only numbers and strings, so the cycle collector need not track the
+thousands a large answer makes (it was a third of an aggregate request's time).
+"""
 
 from __future__ import annotations
 
 import msgspec
 
 
-class PointOut(msgspec.Struct):
+class PointOut(msgspec.Struct, gc=False):
     sensor: int
     metric: str
     time: str
@@ -17,7 +21,7 @@ class HistoryOut(msgspec.Struct):
     next: str | None
 
 
-class LatestItem(msgspec.Struct):
+class LatestItem(msgspec.Struct, gc=False):
     sensor: int
     metric: str
     unit: str
@@ -30,7 +34,7 @@ class LatestOut(msgspec.Struct):
     items: list[LatestItem]
 
 
-class AggregateItem(msgspec.Struct, omit_defaults=True):
+class AggregateItem(msgspec.Struct, omit_defaults=True, gc=False):
     """Fields not asked for in `fn` are left out."""
 
     sensor: int

@@ -6,6 +6,8 @@ another tenant's sensor is simply not found (404), never forbidden.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from sensorgate.accounts.models import workspaces
@@ -22,6 +24,21 @@ def reach(principal: Principal, permission: str) -> sa.ColumnElement[bool]:
     if principal.device_group_id is not None:
         conditions.append(sensors.c.device_group_id == principal.device_group_id)
     return sa.and_(*conditions)
+
+
+def reach_sql(principal: Principal, permission: str) -> tuple[str, list[Any]]:
+    """`reach` as plain SQL for hot reads, over tables aliased `sn` (sensors) and `w` (workspaces)."""
+    organizations = principal.organizations_with(permission) or [0]
+    sql = f"w.organization_id IN ({','.join('?' * len(organizations))})"
+    params: list[Any] = list(organizations)
+    if principal.workspace_ids is not None:
+        ids = sorted(principal.workspace_ids) or [0]
+        sql += f" AND sn.workspace_id IN ({','.join('?' * len(ids))})"
+        params += ids
+    if principal.device_group_id is not None:
+        sql += " AND sn.device_group_id = ?"
+        params.append(principal.device_group_id)
+    return sql, params
 
 
 def workspace_reach(principal: Principal, permission: str) -> sa.ColumnElement[bool]:
