@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import httpx
@@ -52,6 +53,16 @@ def test_serve_demo_prints_a_working_login_and_is_the_same_after_a_restart(tmp_p
         assert f"http://127.0.0.1:{port}/" in output, output
         assert f"http://127.0.0.1:{port}/docs" in output, output
         email, password = banner_value(output, "Login"), banner_value(output, "Password")
+        # The printed read-only key and its curl line work as printed.
+        key = re.search(r"API key\s+(sgk_\w{28})", output)
+        assert key, output
+        api_key = key.group(1)
+        assert f"curl -s -H 'X-API-Key: {api_key}'" in flat(output)
+        latest = httpx.get(f"{server.base}/v1/measurements/latest", headers={"X-API-Key": api_key}, timeout=10)
+        assert latest.status_code == 200 and latest.json()["items"], latest.text
+        sensor = {"name": "x", "metrics": [{"metric": "co2"}]}
+        refused = httpx.post(f"{server.base}/v1/sensors", json=sensor, headers={"X-API-Key": api_key}, timeout=10)
+        assert refused.status_code == 403
         assert "@" in email
         assert len(password) >= 12
         assert "curl" in output
@@ -80,6 +91,7 @@ def test_serve_demo_prints_a_working_login_and_is_the_same_after_a_restart(tmp_p
         output = again.output()
         assert banner_value(output, "Login") == email
         assert banner_value(output, "Password") == password
+        assert f"API key   {api_key}" in output
         assert "the demo workspace already has 21 sensors; nothing was added" in flat(output)
         assert demo_session(again.base, email, password) == ({"demo": "owner"}, ["demo"])
 

@@ -97,8 +97,12 @@ def _print_demo(base: str, info: DemoInfo, plan: Plan) -> None:
     console.print(f"  Login     {info.email}")
     console.print(f"  Password  {info.password}")
     console.print(f"  Sensors   {len(plan.sensor_ids)} in workspace {info.workspace}, with recent readings")
+    if info.api_key:
+        console.print(f"  API key   {info.api_key} (read-only, demo workspace)")
     latest = f"{base}/v1/measurements/latest" + (f"?sensor={plan.sensor_ids[0]}" if plan.sensor_ids else "")
     console.print("\nNext step: log in at the console, or from a shell:")
+    if info.api_key:
+        console.print(f"  curl -s -H 'X-API-Key: {info.api_key}' '{latest}'", soft_wrap=True)
     console.print(
         f"  curl -s -c /tmp/sg.cookies -H 'Content-Type: application/json' "
         f'-d \'{{"email":"{info.email}","password":"{info.password}"}}\' {base}/v1/auth/login\n'

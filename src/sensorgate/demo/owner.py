@@ -16,7 +16,14 @@ import sqlalchemy as sa
 
 from sensorgate.accounts import service, store
 from sensorgate.accounts.passwords import hash_password
+from sensorgate.accounts.principal import Membership, Principal
+from sensorgate.accounts.roles import permissions_for
+from sensorgate.credentials.schemas import KeyIn
+from sensorgate.credentials.service import Request, create_key
+from sensorgate.credentials.verify import load
 from sensorgate.db.engine import Database
+from sensorgate.kit.crypto import keyed_hash
+from sensorgate.kit.errors import ApiError
 from sensorgate.kit.timeutil import utcnow
 from sensorgate.settings import Settings, write_private_file
 
@@ -30,6 +37,7 @@ class DemoInfo:
     password: str
     organization: str
     workspace: str
+    api_key: str | None  # read-only; None if the owner already holds the most keys allowed
 
 
 def seed_demo(db: Database, settings: Settings) -> DemoInfo:
@@ -43,8 +51,32 @@ def seed_demo(db: Database, settings: Settings) -> DemoInfo:
         password = password or _new_password()
         password_hash = hash_password(password)
     db.write_sync(_seed, password_hash)
-    write_private_file(path, json.dumps({"email": DEMO_EMAIL, "password": password}, indent=2))
-    return DemoInfo(email=DEMO_EMAIL, password=password, organization=DEMO_ORG, workspace=DEMO_ORG)
+    api_key = db.write_sync(_read_only_key, settings.hash_pepper, kept.get("api_key"))
+    kept = {"email": DEMO_EMAIL, "password": password} | ({"api_key": api_key} if api_key else {})
+    write_private_file(path, json.dumps(kept, indent=2))
+    return DemoInfo(email=DEMO_EMAIL, password=password, organization=DEMO_ORG, workspace=DEMO_ORG, api_key=api_key)
+
+
+def _read_only_key(conn: sa.Connection, pepper: str, kept: str | None) -> str | None:
+    """The demo's read-only key: the one kept in the data dir while it still works, else a new one.
+
+    Keeping the secret in a file is for the demo only: a real key's secret is shown once and never stored.
+    """
+    record = load(conn, keyed_hash(pepper, kept)) if kept else None
+    if record is not None and not record.revoked and record.expires_at > utcnow():
+        return kept
+    user = store.user_by_email(conn, DEMO_EMAIL)
+    organization = store.organization_by_slug(conn, DEMO_ORG)
+    assert user is not None, "seed_demo made the owner"
+    assert organization is not None, "seed_demo made the organization"
+    membership = Membership(organization.id, DEMO_ORG, organization.name, "owner", (), permissions_for("owner"))
+    owner = Principal(kind="session", user_id=user.id, email=DEMO_EMAIL, memberships={organization.id: membership})
+    request = Request(ip=None, user_agent="sensorgate serve --demo", now=utcnow(), pepper=pepper)
+    body = KeyIn(name="demo read-only key", workspaces=[DEMO_ORG], scopes=["data:read"], expires_in="1y")
+    try:
+        return create_key(conn, owner, body, request).secret
+    except ApiError:
+        return None
 
 
 def _seed(conn: sa.Connection, password_hash: str | None) -> None:
