@@ -15,6 +15,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from sensorgate.accounts import service, store
+from sensorgate.accounts.models import workspaces
 from sensorgate.accounts.passwords import hash_password
 from sensorgate.accounts.principal import Membership, Principal
 from sensorgate.accounts.roles import permissions_for
@@ -57,6 +58,36 @@ def seed_demo(db: Database, settings: Settings) -> DemoInfo:
     return DemoInfo(email=DEMO_EMAIL, password=password, organization=DEMO_ORG, workspace=DEMO_ORG, api_key=api_key)
 
 
+def owner_principal(conn: sa.Connection) -> tuple[Principal, int]:
+    """The demo owner as a Principal that reaches the demo workspace only."""
+    organization = store.organization_by_slug(conn, DEMO_ORG)
+    user = store.user_by_email(conn, DEMO_EMAIL)
+    if organization is None or user is None:
+        raise LookupError("the demo organization or its owner is missing: seed_demo() makes them")
+    member = store.membership(conn, organization.id, user.id)
+    if member is None:
+        raise LookupError("the demo owner is not a member of the demo organization: seed_demo() makes it one")
+    workspace_id = conn.execute(
+        sa.select(workspaces.c.id).where(workspaces.c.organization_id == organization.id, workspaces.c.slug == DEMO_ORG)
+    ).scalar_one()
+    membership = Membership(
+        organization_id=organization.id,
+        organization=organization.slug,
+        organization_name=organization.name,
+        role=member.role,
+        grants=tuple(member.grants),
+        permissions=permissions_for(member.role, member.grants),
+    )
+    principal = Principal(
+        kind="cli",
+        user_id=user.id,
+        email=user.email,
+        memberships={organization.id: membership},
+        workspace_ids=frozenset({workspace_id}),
+    )
+    return principal, int(workspace_id)
+
+
 def _read_only_key(conn: sa.Connection, pepper: str, kept: str | None) -> str | None:
     """The demo's read-only key: the one kept in the data dir while it still works, else a new one.
 
@@ -65,12 +96,7 @@ def _read_only_key(conn: sa.Connection, pepper: str, kept: str | None) -> str | 
     record = load(conn, keyed_hash(pepper, kept)) if kept else None
     if record is not None and not record.revoked and record.expires_at > utcnow():
         return kept
-    user = store.user_by_email(conn, DEMO_EMAIL)
-    organization = store.organization_by_slug(conn, DEMO_ORG)
-    assert user is not None, "seed_demo made the owner"
-    assert organization is not None, "seed_demo made the organization"
-    membership = Membership(organization.id, DEMO_ORG, organization.name, "owner", (), permissions_for("owner"))
-    owner = Principal(kind="session", user_id=user.id, email=DEMO_EMAIL, memberships={organization.id: membership})
+    owner, _ = owner_principal(conn)
     request = Request(ip=None, user_agent="sensorgate serve --demo", now=utcnow(), pepper=pepper)
     body = KeyIn(name="demo read-only key", workspaces=[DEMO_ORG], scopes=["data:read"], expires_in="1y")
     try:

@@ -18,10 +18,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from sensorgate.accounts import store as accounts_store
-from sensorgate.accounts.models import workspaces
-from sensorgate.accounts.principal import Membership, Principal
-from sensorgate.accounts.roles import permissions_for
+from sensorgate.accounts.principal import Principal
 from sensorgate.db.bulk import fetchall
 from sensorgate.db.engine import Database
 from sensorgate.demo.catalog import (
@@ -32,7 +29,7 @@ from sensorgate.demo.catalog import (
     demo_sensors,
     metrics_per_reading,
 )
-from sensorgate.demo.owner import DEMO_EMAIL, DEMO_ORG
+from sensorgate.demo.owner import owner_principal
 from sensorgate.demo.signals import DAY_MS, Outages, Signal, seed_of
 from sensorgate.kit.timeutil import utcnow
 from sensorgate.measurements.ingest import PointIn, ingest
@@ -121,7 +118,7 @@ class Written:
 
 def prepare(db: Database, count: int, days: int, interval: int, *, only_if_empty: bool = False) -> Plan:
     """Create the missing demo sensors and plan their readings. The demo owner must exist (seed_demo)."""
-    principal, workspace_id = db.read_sync(_owner)
+    principal, workspace_id = db.read_sync(owner_principal)
     step = interval * 1000
     now = time.time_ns() // 1_000_000
     end = now - now % step
@@ -175,36 +172,6 @@ def write(db: Database, plan: Plan, advance: Callable[[int], None] = lambda _: N
             items, dew_points = [], 0
         low = high + plan.step
     return Written(written, time.perf_counter() - began)
-
-
-def _owner(conn: sa.Connection) -> tuple[Principal, int]:
-    """The demo owner as a Principal that reaches the demo workspace only."""
-    organization = accounts_store.organization_by_slug(conn, DEMO_ORG)
-    user = accounts_store.user_by_email(conn, DEMO_EMAIL)
-    if organization is None or user is None:
-        raise LookupError("the demo organization or its owner is missing: seed_demo() makes them")
-    member = accounts_store.membership(conn, organization.id, user.id)
-    if member is None:
-        raise LookupError("the demo owner is not a member of the demo organization: seed_demo() makes it one")
-    workspace_id = conn.execute(
-        sa.select(workspaces.c.id).where(workspaces.c.organization_id == organization.id, workspaces.c.slug == DEMO_ORG)
-    ).scalar_one()
-    membership = Membership(
-        organization_id=organization.id,
-        organization=organization.slug,
-        organization_name=organization.name,
-        role=member.role,
-        grants=tuple(member.grants),
-        permissions=permissions_for(member.role, member.grants),
-    )
-    principal = Principal(
-        kind="cli",
-        user_id=user.id,
-        email=user.email,
-        memberships={organization.id: membership},
-        workspace_ids=frozenset({workspace_id}),
-    )
-    return principal, int(workspace_id)
 
 
 def _sensor_ids(conn: sa.Connection, workspace_id: int) -> list[int]:
