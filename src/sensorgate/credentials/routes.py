@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, delete, get, post
+from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.types import ControllerRouterHandler
 
 from sensorgate.accounts.guard import client_address
 from sensorgate.accounts.principal import PrincipalDep
-from sensorgate.credentials import service
-from sensorgate.credentials.schemas import KeyCreated, KeyIn, KeyOut
+from sensorgate.credentials import lifecycle, service
+from sensorgate.credentials.schemas import KeyCreated, KeyIn, KeyOut, ReissueIn, RenewOut
 from sensorgate.kit.timeutil import utcnow
 from sensorgate.service.state import AppState, AppStateDep
 
@@ -57,6 +57,37 @@ class KeyController(Controller):
         """One key. A key you may not see answers 404."""
         return await app_state.db.read(service.get_key, principal, key_id)
 
+    @patch("/{key_id:int}", request_max_body_size=16 * 1024)
+    async def update_key(
+        self,
+        request: Request[Any, Any, Any],
+        key_id: FromPath[int],
+        data: JSONBody[dict[str, Any]],
+        principal: PrincipalDep,
+        app_state: AppStateDep,
+    ) -> KeyOut:
+        """Edit name, description, owner, email, canRenew, or lifetimeDays (for later reissues and renewals).
+
+        Scopes, workspaces, device group and the other fields that decide what a key may do answer 422:
+        create a new key for new access.
+        """
+        changes = lifecycle.parse_patch(data)
+        return await app_state.db.write(lifecycle.update_key, principal, key_id, changes, _request(request, app_state))
+
+    @post("/{key_id:int}/reissue", status_code=201, request_max_body_size=4 * 1024)
+    async def reissue_key(
+        self,
+        request: Request[Any, Any, Any],
+        key_id: FromPath[int],
+        principal: PrincipalDep,
+        app_state: AppStateDep,
+        data: JSONBody[ReissueIn | None] = None,
+    ) -> KeyCreated:
+        """A new secret with the same permissions, shown this once. The old secret stays valid until its own
+        expiry, or until `oldSecretExpiresAt` when that is earlier."""
+        old = lifecycle.old_expiry(data.old_secret_expires_at if data else None)
+        return await app_state.db.write(lifecycle.reissue_key, principal, key_id, _request(request, app_state), old)
+
     @post("/{key_id:int}/revoke", status_code=200)
     async def revoke_key(
         self, request: Request[Any, Any, Any], key_id: FromPath[int], principal: PrincipalDep, app_state: AppStateDep
@@ -79,4 +110,11 @@ class KeyController(Controller):
         app_state.keys.forget(hashes)
 
 
-ROUTES: list[ControllerRouterHandler] = [KeyController]
+@get("/v1/token/renew", tags=["keys"])
+async def renew_token(request: Request[Any, Any, Any], principal: PrincipalDep, app_state: AppStateDep) -> RenewOut:
+    """Called with a key that has canRenew, before it expires: a new secret with the same permissions and a
+    fresh lifetime. The calling secret stays valid until its own expiry."""
+    return await app_state.db.write(lifecycle.renew, principal, _request(request, app_state))
+
+
+ROUTES: list[ControllerRouterHandler] = [KeyController, renew_token]

@@ -62,6 +62,32 @@ class KeyIn(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=
                 raise ValueError(f"ipAllowlist: not an address or CIDR: {cidr[:60]!r}") from None
 
 
+class KeyPatch(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
+    """The fields a key keeps editable; lifetimeDays applies to secrets made by later reissues and renewals."""
+
+    name: str | None = None
+    description: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
+    owner: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    email: str | None = None
+    can_renew: bool | None = None
+    lifetime_days: Annotated[int, msgspec.Meta(ge=1, le=3650)] | None = None
+
+    def __post_init__(self) -> None:
+        if self.name is not None:
+            self.name = check_name(self.name)
+        if self.email is not None:
+            self.email = normalize_email(self.email)
+
+
+class ReissueIn(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
+    old_secret_expires_at: str | None = None
+
+
+class RenewOut(msgspec.Struct, rename="camel"):
+    token: str
+    expires_at: str
+
+
 class SecretOut(msgspec.Struct, rename="camel"):
     id: int
     prefix: str

@@ -191,8 +191,8 @@ def create_key(conn: sa.Connection, principal: Principal, body: KeyIn, request: 
             "expires_at": expires,
         },
     )
-    _audit(conn, principal, organization_id, credential_id, "created", request, {"scopes": scopes})
-    return KeyCreated(id=credential_id, secret=secret, key=_one(conn, credential_id))
+    audit(conn, principal, organization_id, credential_id, "created", request, {"scopes": scopes})
+    return KeyCreated(id=credential_id, secret=secret, key=key_out(conn, credential_id))
 
 
 def _limits(body: KeyIn) -> dict[str, Any]:
@@ -219,7 +219,7 @@ def _check_active_limit(conn: sa.Connection, user_id: int, organization_id: int,
         )
 
 
-def _visible(principal: Principal, *, write: bool) -> sa.ColumnElement[bool]:
+def visible_keys(principal: Principal, *, write: bool) -> sa.ColumnElement[bool]:
     """The keys a caller may see (or change): all of an organization with access:manage, its own otherwise."""
     if principal.credential_id is not None:
         needed = "keys:write" if write else "keys:read"
@@ -237,7 +237,7 @@ def _visible(principal: Principal, *, write: bool) -> sa.ColumnElement[bool]:
 
 
 def list_keys(conn: sa.Connection, principal: Principal, include_revoked: bool) -> list[KeyOut]:
-    where = _visible(principal, write=False)
+    where = visible_keys(principal, write=False)
     if not include_revoked:
         where = sa.and_(where, credentials.c.revoked_at.is_(None))
     rows = store.credentials_where(conn, where, MAX_LISTED)
@@ -246,14 +246,14 @@ def list_keys(conn: sa.Connection, principal: Principal, include_revoked: bool) 
 
 def get_key(conn: sa.Connection, principal: Principal, credential_id: int) -> KeyOut:
     rows = store.credentials_where(
-        conn, sa.and_(credentials.c.id == credential_id, _visible(principal, write=False)), 1
+        conn, sa.and_(credentials.c.id == credential_id, visible_keys(principal, write=False)), 1
     )
     if not rows:
         raise NotFound(f"key {credential_id} not found")
     return keys_out.render(conn, rows)[0]
 
 
-def _one(conn: sa.Connection, credential_id: int) -> KeyOut:
+def key_out(conn: sa.Connection, credential_id: int) -> KeyOut:
     return keys_out.render(conn, [store.credential(conn, credential_id)])[0]
 
 
@@ -261,17 +261,19 @@ def revoke_key(
     conn: sa.Connection, principal: Principal, credential_id: int, request: Request, *, delete: bool
 ) -> tuple[KeyOut, list[bytes]]:
     """Revoke (or delete) for good; return the key and the secret hashes to drop from caches."""
-    rows = store.credentials_where(conn, sa.and_(credentials.c.id == credential_id, _visible(principal, write=True)), 1)
+    rows = store.credentials_where(
+        conn, sa.and_(credentials.c.id == credential_id, visible_keys(principal, write=True)), 1
+    )
     if not rows:
         raise NotFound(f"key {credential_id} not found")
     if rows[0].deleted_at is not None:
         raise NotFound(f"key {credential_id} not found")
     hashes = store.revoke(conn, credential_id, request.now, delete=delete)
-    _audit(conn, principal, rows[0].organization_id, credential_id, "deleted" if delete else "revoked", request, {})
-    return _one(conn, credential_id), hashes
+    audit(conn, principal, rows[0].organization_id, credential_id, "deleted" if delete else "revoked", request, {})
+    return key_out(conn, credential_id), hashes
 
 
-def _audit(
+def audit(
     conn: sa.Connection,
     principal: Principal,
     organization_id: int,
