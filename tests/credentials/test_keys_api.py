@@ -292,3 +292,31 @@ def test_keys_need_authentication(app: Litestar) -> None:
         assert_error(anonymous.post("/v1/keys", json={"name": "k"}), 401)
         assert_error(anonymous.get("/v1/keys/1"), 401)
         assert_error(anonymous.post("/v1/keys/1/revoke"), 401)
+
+
+def test_a_keys_unit_preferences_apply_unless_the_request_says_otherwise(owner: Client, app: Litestar) -> None:
+    sensor = make_sensor(owner)["id"]
+    backfill(
+        owner,
+        [
+            {"sensor": sensor, "metric": "temperature", "value": 100.0, "time": 1_767_225_600},
+            {"sensor": sensor, "metric": "humidity", "value": 40.0, "time": 1_767_225_600},
+        ],
+    )
+    secret = create(owner, units={"temperature": "F"})["secret"]
+    assert owner.get("/v1/keys?includeRevoked=true").json()["items"][0]["units"] == {"temperature": "°F"}
+    with as_key(app, secret) as client:
+        latest = client.get("/v1/measurements/latest", params={"sensor": sensor, "metric": "temperature"})
+        [item] = latest.json()["items"]
+        assert item["unit"] == "°F" and item["value"] == pytest.approx(212.0)
+        window = {"sensor": sensor, "from": 1_767_225_600, "to": 1_767_225_600}
+        [point] = client.get("/v1/measurements", params=window).json()["items"][:1]
+        assert point["value"] == pytest.approx(212.0)
+        [kelvin] = client.get("/v1/measurements", params={**window, "unit": "K"}).json()["items"][:1]
+        assert kelvin["value"] == pytest.approx(373.15)
+        # Humidity has no preference and keeps its own unit.
+        units = {
+            i["metric"]: i["unit"]
+            for i in client.get("/v1/measurements/latest", params={"sensor": sensor}).json()["items"]
+        }
+        assert units == {"temperature": "°F", "humidity": "%"}

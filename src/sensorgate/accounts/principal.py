@@ -32,6 +32,8 @@ class Principal:
     # and only this device group (None: all).
     workspace_ids: frozenset[int] | None = None
     device_group_id: int | None = None
+    # A credential's preferred unit per metric; `unit=` on a request overrides it.
+    units: Mapping[str, str] = field(default_factory=dict)
 
     def membership(self, organization_id: int) -> Membership:
         """The caller's membership, or 404: another tenant's organization must look like no organization."""

@@ -111,6 +111,7 @@ def load(conn: sa.Connection, digest: bytes) -> KeyRecord | None:
         memberships={row.organization_id: membership},
         workspace_ids=reach,
         device_group_id=row.device_group_id,
+        units=dict(row.units),
     )
     return KeyRecord(
         principal=principal,

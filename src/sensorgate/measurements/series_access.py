@@ -81,7 +81,8 @@ def resolve(
         if reachable is None:
             raise NotFound(f"sensor {missing[0]} not found")
         raise NotFound(f"sensor {missing[0]} has no metric {', '.join(metrics)}")
-    served = [_with_unit(r, unit) for r in rows]
+    served = [_with_unit(r, unit or principal.units.get(r.metric)) for r in rows]
+    # Only an explicit unit= can be wrong; a credential's preferences were checked when it was created.
     if unit and rows and all(s.unit == r.unit and s.unit != unit for s, r in zip(served, rows, strict=True)):
         # Not one series takes that unit; a series of another quantity simply keeps its own.
         problem = _unit_problem(rows[0], unit)
