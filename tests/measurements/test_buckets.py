@@ -20,7 +20,6 @@ from sensorgate.measurements.buckets import (
     hour_aligned,
     local_midnight,
     parse_bucket,
-    whole_hours,
 )
 
 HOUR = 3_600_000
@@ -105,7 +104,7 @@ def test_edges_cover_the_range(case: tuple[Bucket, int, int, ZoneInfo], data: st
     if bucket.kind is BucketKind.FIXED:
         assert edges[0] % bucket.size == 0
         assert {b - a for a, b in pairwise(edges)} == {bucket.size}
-        assert hour_aligned(edges) or not whole_hours(bucket)
+        assert hour_aligned(edges) or bucket.size % 3_600_000 != 0
     else:
         for edge in edges:
             assert is_day_start(edge, tz), (edge, local(edge, tz))
@@ -223,11 +222,6 @@ def test_lord_howe_half_hour_shift() -> None:
 def test_day_edges_are_hour_aligned_only_in_whole_hour_zones(zone: str, aligned: bool) -> None:
     edges = boundaries(parse_bucket("P1D"), ms("2026-01-01"), ms("2026-12-31"), ZoneInfo(zone))
     assert hour_aligned(edges) is aligned
-
-
-@pytest.mark.parametrize(("text", "whole"), [("PT1H", True), ("PT2H", True), ("PT90M", False), ("P1D", False)])
-def test_whole_hours(text: str, whole: bool) -> None:
-    assert whole_hours(parse_bucket(text)) is whole
 
 
 def test_too_many_buckets() -> None:

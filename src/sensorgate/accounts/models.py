@@ -6,8 +6,6 @@ import sqlalchemy as sa
 
 from sensorgate.db.metadata import UtcDateTime, metadata
 
-ROLES = ("owner", "admin", "member", "viewer")
-
 organizations = sa.Table(
     "organizations",
     metadata,

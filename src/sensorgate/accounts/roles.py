@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
-Role = Literal["owner", "admin", "member", "viewer"]
-
 INTEGRATIONS_WRITE = "integrations:write"  # create and manage one's own credentials
 ACCESS_MANAGE = "access:manage"  # manage everyone's credentials and the members
 WORKSPACES_WRITE = "workspaces:write"

@@ -57,10 +57,6 @@ class Conflict(ApiError):
     status = 409
 
 
-class PayloadTooLarge(ApiError):
-    status = 413
-
-
 class Unprocessable(ApiError):
     status = 422
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+from sensorgate.kit.timeparse import format_time
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def utcnow() -> datetime:
@@ -10,6 +14,6 @@ def utcnow() -> datetime:
 
 
 def iso(value: datetime) -> str:
-    """Render as 2026-11-22T03:50:15.123Z."""
-    value = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    """Render as 2026-11-22T03:50:15.123Z, the same way as epoch-ms times (kit/timeparse.format_time)."""
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return format_time((aware - _EPOCH) // timedelta(milliseconds=1))

@@ -205,14 +205,6 @@ def bucket_index(edges: list[int], t_ms: int) -> int:
     return index
 
 
-def whole_hours(bucket: Bucket) -> bool:
-    """True when every bucket is whole UTC hours in any zone: fixed buckets that are multiples of PT1H.
-
-    Day and month buckets depend on the zone (Asia/Kolkata days start at :30 UTC); ask hour_aligned(edges).
-    """
-    return bucket.kind is BucketKind.FIXED and bucket.size % _HOUR_MS == 0
-
-
 def hour_aligned(edges: list[int]) -> bool:
     """True when every edge is an exact UTC hour, so each bucket is a union of hourly rollups."""
     return all(edge % _HOUR_MS == 0 for edge in edges)
