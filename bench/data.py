@@ -36,10 +36,9 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import data_load as dl
-from foundation import (
+from harness import (
     BIN,
     HERE,
     ROOT,
@@ -50,6 +49,7 @@ from foundation import (
     base_env,
     console,
     free_port,
+    install_deadline,
     run_checked,
     scan_stderr,
     wait_ready,
@@ -328,16 +328,7 @@ def main() -> int:
     duration, rounds, repeats = (3.0, 1, 5) if args.quick else (10.0, 3, 15)
     command = shlex.join(["uv", "run", "python", "bench/data.py", *sys.argv[1:]])
 
-    def on_alarm(_signum: int, _frame: Any) -> None:
-        raise Deadline(f"aborted after --max-seconds={args.max_seconds}")
-
-    def on_term(_signum: int, _frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGALRM, on_alarm)
-    signal.signal(signal.SIGTERM, on_term)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.alarm(args.max_seconds)
+    install_deadline(args.max_seconds)
     work = Path(tempfile.mkdtemp(prefix="sensorgate-data-bench-"))
     logs = work / "logs"
     logs.mkdir()

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-from foundation import HOST, BenchError
+from harness import HOST, BenchError
 
 MINUTE_MS = 60_000
 DAY_MS = 86_400_000
