@@ -23,7 +23,7 @@ from sensorgate.accounts.principal import Membership, Principal
 from sensorgate.accounts.roles import permissions_for
 from sensorgate.app import create_app
 from sensorgate.credentials.schemas import KeyIn
-from sensorgate.credentials.service import Request, create_key
+from sensorgate.credentials.service import Origin, create_key
 from sensorgate.db import migrate
 from sensorgate.db.engine import Database, create_engine
 from sensorgate.kit.timeutil import utcnow
@@ -67,7 +67,7 @@ def prepare(directory: Path) -> tuple[Any, str, int]:
     started = time.perf_counter()
     db.write_sync(write_points, {(1, START + i * 60_000): 20.0 + (i % 1440) / 100 for i in range(MINUTES)})
     print(f"loaded {MINUTES:,} points in {time.perf_counter() - started:.1f} s")
-    request = Request(ip=None, user_agent=None, now=utcnow(), pepper=settings.hash_pepper)
+    request = Origin(ip=None, user_agent=None, now=utcnow(), pepper=settings.hash_pepper)
     key = db.write_sync(create_key, owner, KeyIn(name="bench"), request).secret
     engine.dispose()
     return settings, key, sensor.id

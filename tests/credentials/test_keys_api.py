@@ -271,7 +271,7 @@ def test_fifty_parallel_creates_never_exceed_the_limit(owner: Client, app: Lites
             )
         },
     )
-    request = service.Request(ip=None, user_agent=None, now=utcnow(), pepper=app.state.sensorgate.settings.hash_pepper)
+    request = service.Origin(ip=None, user_agent=None, now=utcnow(), pepper=app.state.sensorgate.settings.hash_pepper)
 
     def attempt(n: int) -> str:
         try:

@@ -214,7 +214,7 @@ def reissue(key_id: int, old_days: int | None, as_json: bool, db_url: str | None
 # The work done inside one transaction each.
 
 
-def _create(conn: sa.Connection, workspace_slug: str, body: KeyIn, request: service.Request) -> tuple[KeyCreated, str]:
+def _create(conn: sa.Connection, workspace_slug: str, body: KeyIn, request: service.Origin) -> tuple[KeyCreated, str]:
     organization_id = conn.execute(
         sa.select(workspaces.c.organization_id).where(workspaces.c.slug == workspace_slug)
     ).scalar()
@@ -253,14 +253,14 @@ def _list(
     return found, organization_slugs, workspace_slugs
 
 
-def _revoke(conn: sa.Connection, key_id: int, request: service.Request) -> KeyOut:
+def _revoke(conn: sa.Connection, key_id: int, request: service.Origin) -> KeyOut:
     principal = _operator_of_key(conn, key_id)
     key, _hashes = service.revoke_key(conn, principal, key_id, request, delete=False)
     # The hashes are for a server's cache; a running server drops its cached entry within a second anyway.
     return key
 
 
-def _reissue(conn: sa.Connection, key_id: int, request: service.Request, old_expires: datetime | None) -> KeyCreated:
+def _reissue(conn: sa.Connection, key_id: int, request: service.Origin, old_expires: datetime | None) -> KeyCreated:
     principal = _operator_of_key(conn, key_id)
     return lifecycle.reissue_key(conn, principal, key_id, request, old_expires)
 
@@ -315,8 +315,8 @@ def _now() -> datetime:
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
-def _request(settings: Settings, now: datetime) -> service.Request:
-    return service.Request(ip=None, user_agent=USER_AGENT, now=now, pepper=settings.hash_pepper)
+def _request(settings: Settings, now: datetime) -> service.Origin:
+    return service.Origin(ip=None, user_agent=USER_AGENT, now=now, pepper=settings.hash_pepper)
 
 
 def _lifetime(expires: str | None, now: datetime) -> dict[str, str]:

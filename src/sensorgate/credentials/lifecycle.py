@@ -13,7 +13,7 @@ from sensorgate.accounts.principal import Principal
 from sensorgate.credentials import store
 from sensorgate.credentials.models import credential_secrets, credentials
 from sensorgate.credentials.schemas import KeyCreated, KeyOut, KeyPatch, RenewOut
-from sensorgate.credentials.service import Request, audit, key_out, visible_keys
+from sensorgate.credentials.service import Origin, audit, key_out, visible_keys
 from sensorgate.kit import keys
 from sensorgate.kit.crypto import keyed_hash
 from sensorgate.kit.errors import BadRequest, Conflict, Forbidden, NotFound, Unprocessable
@@ -70,7 +70,7 @@ def _longest(conn: sa.Connection, organization_id: int) -> int:
     )
 
 
-def update_key(conn: sa.Connection, principal: Principal, key_id: int, patch: KeyPatch, request: Request) -> KeyOut:
+def update_key(conn: sa.Connection, principal: Principal, key_id: int, patch: KeyPatch, request: Origin) -> KeyOut:
     row = _writable(conn, principal, key_id)
     values: dict[str, Any] = {}
     for field, column in _COLUMNS.items():
@@ -86,7 +86,7 @@ def update_key(conn: sa.Connection, principal: Principal, key_id: int, patch: Ke
     return key_out(conn, key_id)
 
 
-def _new_secret(conn: sa.Connection, row: Any, request: Request) -> tuple[str, datetime]:
+def _new_secret(conn: sa.Connection, row: Any, request: Origin) -> tuple[str, datetime]:
     if row.revoked_at is not None:
         raise Conflict("a revoked key cannot get a new secret; create a new key")
     days = min(row.lifetime_days, _longest(conn, row.organization_id))
@@ -106,7 +106,7 @@ def _new_secret(conn: sa.Connection, row: Any, request: Request) -> tuple[str, d
 
 
 def reissue_key(
-    conn: sa.Connection, principal: Principal, key_id: int, request: Request, old_secret_expires_at: datetime | None
+    conn: sa.Connection, principal: Principal, key_id: int, request: Origin, old_secret_expires_at: datetime | None
 ) -> KeyCreated:
     """A new secret with the same permissions. The old secrets live on until their own expiry, or until
     `old_secret_expires_at` when that is earlier: the overlap lets a deployment switch without downtime."""
@@ -129,7 +129,7 @@ def reissue_key(
     return KeyCreated(id=key_id, secret=secret, key=key_out(conn, key_id))
 
 
-def renew(conn: sa.Connection, principal: Principal, request: Request) -> RenewOut:
+def renew(conn: sa.Connection, principal: Principal, request: Origin) -> RenewOut:
     """Called with a key that has canRenew: a fresh secret and lifetime, with the same permissions."""
     if principal.credential_id is None:
         raise Forbidden("renew is called with the API key to renew")

@@ -16,8 +16,8 @@ from sensorgate.kit.timeutil import utcnow
 from sensorgate.service.state import AppState, AppStateDep
 
 
-def _request(request: Request[Any, Any, Any], app_state: AppState) -> service.Request:
-    return service.Request(
+def _request(request: Request[Any, Any, Any], app_state: AppState) -> service.Origin:
+    return service.Origin(
         ip=client_address(request),
         user_agent=request.headers.get("user-agent"),
         now=utcnow(),

@@ -27,7 +27,7 @@ OWN = "integrations:write"
 
 
 @dataclass(frozen=True, slots=True)
-class Request:
+class Origin:
     """Where a change comes from, for the audit trail."""
 
     ip: str | None
@@ -141,7 +141,7 @@ def _lifetime(conn: sa.Connection, principal: Principal, organization_id: int, b
     return expires
 
 
-def create_key(conn: sa.Connection, principal: Principal, body: KeyIn, request: Request) -> KeyCreated:
+def create_key(conn: sa.Connection, principal: Principal, body: KeyIn, request: Origin) -> KeyCreated:
     if body.kind != "api_key":
         raise BadRequest(f"kind {body.kind} is not available yet; create an api_key")
     organization_id, mode, workspace_ids = _workspaces(conn, principal, body)
@@ -258,7 +258,7 @@ def key_out(conn: sa.Connection, credential_id: int) -> KeyOut:
 
 
 def revoke_key(
-    conn: sa.Connection, principal: Principal, credential_id: int, request: Request, *, delete: bool
+    conn: sa.Connection, principal: Principal, credential_id: int, request: Origin, *, delete: bool
 ) -> tuple[KeyOut, list[bytes]]:
     """Revoke (or delete) for good; return the key and the secret hashes to drop from caches."""
     rows = store.credentials_where(
@@ -279,7 +279,7 @@ def audit(
     organization_id: int,
     credential_id: int,
     action: str,
-    request: Request,
+    request: Origin,
     details: dict[str, Any],
 ) -> None:
     store.audit(

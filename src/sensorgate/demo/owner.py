@@ -20,7 +20,7 @@ from sensorgate.accounts.passwords import hash_password
 from sensorgate.accounts.principal import Membership, Principal
 from sensorgate.accounts.roles import permissions_for
 from sensorgate.credentials.schemas import KeyIn
-from sensorgate.credentials.service import Request, create_key
+from sensorgate.credentials.service import Origin, create_key
 from sensorgate.credentials.verify import load
 from sensorgate.db.engine import Database
 from sensorgate.kit.crypto import keyed_hash
@@ -97,7 +97,7 @@ def _read_only_key(conn: sa.Connection, pepper: str, kept: str | None) -> str | 
     if record is not None and not record.revoked and record.expires_at > utcnow():
         return kept
     owner, _ = owner_principal(conn)
-    request = Request(ip=None, user_agent="sensorgate serve --demo", now=utcnow(), pepper=pepper)
+    request = Origin(ip=None, user_agent="sensorgate serve --demo", now=utcnow(), pepper=pepper)
     body = KeyIn(name="demo read-only key", workspaces=[DEMO_ORG], scopes=["data:read"], expires_in="1y")
     try:
         return create_key(conn, owner, body, request).secret
