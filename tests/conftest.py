@@ -92,6 +92,10 @@ def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
         "secret_key": "k" * 40,
         "hash_pepper": "p" * 40,
         "master_key": base64.urlsafe_b64encode(b"m" * 32).decode(),
+        # Test clients run the app on their own threads: a background flush or job could then share the SQLite
+        # loop connection with a request. Tests flush by hand (app.state.sensorgate.usage.flush) instead.
+        "usage_flush_seconds": 3600,
+        "scheduler": False,
     }
     values.update(overrides)
     return load_settings(environ={}, **values)

@@ -25,8 +25,10 @@ from sensorgate.console import routes as console_routes
 from sensorgate.credentials import routes as credentials_routes
 from sensorgate.credentials.verify import KeyVerifier
 from sensorgate.db.engine import Database, create_engine
+from sensorgate.jobs import scheduler
 from sensorgate.measurements import routes as measurements_routes
 from sensorgate.sensors import routes as sensors_routes
+from sensorgate.service import metrics
 from sensorgate.service import routes as service_routes
 from sensorgate.service.access_log import AccessLog
 from sensorgate.service.error_handler import render_error
@@ -34,6 +36,7 @@ from sensorgate.service.logs import configure_logging
 from sensorgate.service.middleware import RequestMiddleware
 from sensorgate.service.state import AppState
 from sensorgate.settings import Settings, load_settings
+from sensorgate.usage.recorder import UsageRecorder
 
 SWAGGER_ASSETS = "/docs/assets"
 ROUTES: list[ControllerRouterHandler] = [
@@ -51,11 +54,13 @@ def create_app(settings: Settings, *, access_stream: TextIO | None = None) -> Li
     """The whole service. `access_stream` receives the access log (default: stdout), when it is on."""
     configure_logging(settings.log_level)
     db = Database(create_engine(settings.sqlalchemy_url))
+    usage = UsageRecorder()
     state = AppState(
         settings=settings,
         db=db,
         login_throttle=LoginThrottle(settings.redis_url),
-        keys=KeyVerifier(db, settings.hash_pepper),
+        keys=KeyVerifier(db, settings.hash_pepper, usage),
+        usage=usage,
     )
 
     @asynccontextmanager
@@ -64,7 +69,12 @@ def create_app(settings: Settings, *, access_stream: TextIO | None = None) -> Li
         gc.collect()
         gc.freeze()
         try:
-            yield
+            async with usage.running(db, settings.usage_flush_seconds):
+                if settings.scheduler:
+                    async with scheduler.running(db):
+                        yield
+                else:
+                    yield
         finally:
             state.db.dispose()
 
@@ -121,4 +131,5 @@ def _openapi_config() -> OpenAPIConfig:
 
 def app_from_env() -> Litestar:
     """The factory granian workers call: every setting comes from SENSORGATE_* variables."""
+    metrics.pick_value_store()
     return create_app(load_settings())

@@ -11,7 +11,7 @@ import json
 import os
 import secrets
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -63,6 +63,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     secure_cookies: bool = True
     access_log: bool = True
     log_level: str = "INFO"
+    # How often each process writes its buffered key-usage counts (seconds).
+    usage_flush_seconds: Annotated[float, msgspec.Meta(ge=0.1, le=3600)] = 1.0
+    # Run the periodic jobs (the purge) inside serve; turn off when cron runs `sensorgate jobs run`.
+    scheduler: bool = True
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -28,7 +28,15 @@ def test_the_secret_appears_only_in_the_create_response(settings: Settings) -> N
             client.headers["X-API-Key"] = secret
             for path in ("/v1/me", "/v1/sensors", "/v1/keys", f"/v1/keys/{created.json()['id']}", "/v1/nowhere"):
                 seen.append(client.get(path).text)
-        for path in ("/v1/keys", f"/v1/keys/{created.json()['id']}", "/v1/keys?includeRevoked=true"):
+        key_id = created.json()["id"]
+        for path in (
+            "/v1/keys",
+            f"/v1/keys/{key_id}",
+            "/v1/keys?includeRevoked=true",
+            f"/v1/keys/{key_id}/log",
+            f"/v1/keys/{key_id}/log?format=csv",
+            "/v1/keys/usage",
+        ):
             seen.append(owner.get(path).text)
         seen.append(owner.post(f"/v1/keys/{created.json()['id']}/revoke").text)
 

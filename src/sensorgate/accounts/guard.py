@@ -15,6 +15,7 @@ from sensorgate.accounts.principal import Principal
 from sensorgate.accounts.sessions import CSRF_HEADER, SESSION_COOKIE, csrf_matches, resolve_session
 from sensorgate.kit.errors import Forbidden, Unauthorized
 from sensorgate.kit.timeutil import utcnow
+from sensorgate.service import metrics
 from sensorgate.service.state import AppStateDep
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -22,14 +23,28 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 async def provide_principal(request: Request[Any, Any, Any], app_state: AppStateDep) -> Principal:
     secret = presented_key(request)
-    if secret is not None:
-        principal = await app_state.keys.verify(secret, client_address(request), utcnow())
-    else:
+    if secret is None:
         principal = await _session_principal(request, app_state)
+        _check_scope(request, principal)
+        return principal
+    address = client_address(request)
+    user_agent = request.headers.get("user-agent")
+    principal = await app_state.keys.verify(secret, address, user_agent, utcnow())
+    assert principal.credential_id is not None
+    try:
+        _check_scope(request, principal)
+    except Forbidden:
+        metrics.key_refused("scope")
+        app_state.usage.refused(principal.credential_id, "scope", address, user_agent)
+        raise
+    app_state.usage.used(principal.credential_id, address, user_agent)
+    return principal
+
+
+def _check_scope(request: Request[Any, Any, Any], principal: Principal) -> None:
     needed = request.route_handler.opt.get("scope")
     if needed and not principal.organizations_with(needed):
         raise Forbidden(f"this needs the {needed} scope")
-    return principal
 
 
 def presented_key(request: Request[Any, Any, Any]) -> str | None:

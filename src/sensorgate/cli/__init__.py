@@ -7,6 +7,7 @@ import click
 from sensorgate import __version__
 from sensorgate.cli.db import db
 from sensorgate.cli.demo import demo
+from sensorgate.cli.jobs import jobs
 from sensorgate.cli.keys import keys
 from sensorgate.cli.serve import serve
 from sensorgate.cli.users import users
@@ -23,3 +24,4 @@ main.add_command(db)
 main.add_command(users)
 main.add_command(keys)
 main.add_command(demo)
+main.add_command(jobs)

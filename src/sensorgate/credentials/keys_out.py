@@ -40,6 +40,7 @@ def render(conn: sa.Connection, rows: list[Any]) -> list[KeyOut]:
                 expires_at=iso(max(s.expires_at for s in mine)) if mine else None,
                 revoked_at=iso(row.revoked_at) if row.revoked_at else None,
                 deleted_at=iso(row.deleted_at) if row.deleted_at else None,
+                last_used_at=iso(row.last_used_at) if row.last_used_at else None,
                 secrets=[
                     SecretOut(
                         id=s.id,

@@ -40,6 +40,7 @@ credentials = sa.Table(
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.Column("revoked_at", UtcDateTime, nullable=True),
     sa.Column("deleted_at", UtcDateTime, nullable=True),
+    sa.Column("last_used_at", UtcDateTime, nullable=True),  # written in batches by usage/recorder.py
     sa.CheckConstraint("kind IN ('api_key', 'signing_key', 'oauth_client')", name="kind"),
     sa.CheckConstraint("workspace_mode IN ('list', 'all')", name="workspace_mode"),
 )

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from litestar import Controller, Request, delete, get, patch, post
+import msgspec
+from litestar import Controller, MediaType, Request, Response, delete, get, patch, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.types import ControllerRouterHandler
 
 from sensorgate.accounts.guard import client_address
 from sensorgate.accounts.principal import PrincipalDep
+from sensorgate.audit import log
 from sensorgate.credentials import lifecycle, service
 from sensorgate.credentials.schemas import KeyCreated, KeyIn, KeyOut, ReissueIn, RenewOut
 from sensorgate.kit.timeutil import utcnow
 from sensorgate.service.state import AppState, AppStateDep
+from sensorgate.usage import report
 
 
 def _request(request: Request[Any, Any, Any], app_state: AppState) -> service.Origin:
@@ -51,6 +55,49 @@ class KeyController(Controller):
     ) -> dict[str, list[KeyOut]]:
         """Your keys (all the organization's with access:manage), by id, at most 1,000. Never shows a secret."""
         return {"items": await app_state.db.read(service.list_keys, principal, include_revoked)}
+
+    @get("/usage")
+    async def key_usage(
+        self,
+        principal: PrincipalDep,
+        app_state: AppStateDep,
+        day: Annotated[str | None, QueryParameter(name="date", max_length=10)] = None,
+    ) -> report.UsageReport:
+        """Calls per key on one UTC day (`date=YYYY-MM-DD`, today by default, kept 400 days): requests served and
+        attempts refused, next to the key's daily limit. Keys you may see, or with usage:read, the calling key
+        and the keys it created."""
+        when = report.parse_day(day, utcnow())
+        visible = service.reportable_keys(principal, "usage:read")
+        await app_state.usage.flush(app_state.db)  # so this process's last second of use shows
+        return await app_state.db.read(report.usage_report, visible, when)
+
+    @get(
+        "/{key_id:int}/log",
+        responses={200: ResponseSpec(data_container=log.KeyLog, description="The log, as JSON or as CSV")},
+    )
+    async def key_log(
+        self,
+        key_id: FromPath[int],
+        principal: PrincipalDep,
+        app_state: AppStateDep,
+        start: Annotated[str | None, QueryParameter(name="from", max_length=40)] = None,
+        end: Annotated[str | None, QueryParameter(name="to", max_length=40)] = None,
+        fmt: Annotated[Literal["json", "csv"], QueryParameter(name="format")] = "json",
+    ) -> Response[bytes]:
+        """A key's audit trail in [from, to) (the last day by default, at most 31 days and 10,000 entries):
+        created, edited, reissued, renewed, revoked, deleted, secrets_purged, used (per minute, with the count and
+        the last address and user agent) and refused (per minute and reason). `format=csv` answers text/csv.
+        Needs the key to be yours to see, or audit:read on a key reading itself or the keys it created."""
+        lower, upper = log.window(start, end, utcnow())
+        await app_state.usage.flush(app_state.db)
+        trail = await app_state.db.read(service.key_log, principal, key_id, lower, upper)
+        if fmt == "csv":
+            return Response(
+                log.to_csv(trail).encode(),
+                media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": f'attachment; filename="key-{key_id}-log.csv"'},
+            )
+        return Response(msgspec.json.encode(trail), media_type=MediaType.JSON)
 
     @get("/{key_id:int}")
     async def get_key(self, key_id: FromPath[int], principal: PrincipalDep, app_state: AppStateDep) -> KeyOut:

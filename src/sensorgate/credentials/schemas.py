@@ -119,6 +119,7 @@ class KeyOut(msgspec.Struct, rename="camel"):
     expires_at: str | None  # of the newest secret
     revoked_at: str | None
     deleted_at: str | None
+    last_used_at: str | None  # to the minute or so: uses are written in batches
     secrets: list[SecretOut]
 
 

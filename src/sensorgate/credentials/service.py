@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from sensorgate.accounts.models import organizations, users, workspaces
 from sensorgate.accounts.principal import Principal
+from sensorgate.audit import log
 from sensorgate.credentials import keys_out, store
 from sensorgate.credentials.models import credentials
 from sensorgate.credentials.schemas import KeyCreated, KeyIn, KeyOut
@@ -234,6 +235,30 @@ def visible_keys(principal: Principal, *, write: bool) -> sa.ColumnElement[bool]
         credentials.c.organization_id.in_(managed),
         sa.and_(credentials.c.organization_id.in_(own), credentials.c.created_by_user_id == principal.user_id),
     )
+
+
+def reportable_keys(principal: Principal, scope: str) -> sa.ColumnElement[bool]:
+    """The keys whose usage (usage:read) or log (audit:read) a caller may read.
+
+    A user reads the keys they may see; a key with the scope reads itself and the keys it created.
+    """
+    if principal.credential_id is None:
+        return visible_keys(principal, write=False)
+    if not principal.organizations_with(scope):
+        raise Forbidden(f"this needs the {scope} scope")
+    return sa.or_(
+        credentials.c.id == principal.credential_id,
+        credentials.c.created_by_credential_id == principal.credential_id,
+    )
+
+
+def key_log(
+    conn: sa.Connection, principal: Principal, credential_id: int, start: datetime, end: datetime
+) -> log.KeyLog:
+    where = sa.and_(credentials.c.id == credential_id, reportable_keys(principal, "audit:read"))
+    if not store.credentials_where(conn, where, 1):
+        raise NotFound(f"key {credential_id} not found")
+    return log.key_log(conn, credential_id, start, end)
 
 
 def list_keys(conn: sa.Connection, principal: Principal, include_revoked: bool) -> list[KeyOut]:

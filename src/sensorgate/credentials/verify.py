@@ -4,6 +4,9 @@ The cache maps a secret's hash to what the database said about it, for at most C
 in this process drops its entries at once; another process drops them when they age out, so a revocation
 takes effect everywhere within CACHE_SECONDS (1 s). An unknown key is cached too, so a flood of made-up but
 well-formed keys costs one query per key per second, not one per request.
+
+A refusal of a known key (revoked, expired, wrong address) goes to its usage log; malformed and unknown keys
+belong to no credential, so they are only counted in /metrics.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from sensorgate.db.engine import Database
 from sensorgate.kit import keys
 from sensorgate.kit.crypto import keyed_hash
 from sensorgate.kit.errors import Forbidden, Unauthorized
+from sensorgate.service import metrics
+from sensorgate.usage.recorder import UsageRecorder
 
 CACHE_SECONDS = 1.0
 CACHE_MAX = 100_000
@@ -37,13 +42,15 @@ class KeyRecord:
 
 
 class KeyVerifier:
-    def __init__(self, db: Database, pepper: str) -> None:
+    def __init__(self, db: Database, pepper: str, usage: UsageRecorder) -> None:
         self.db = db
         self.pepper = pepper
+        self.usage = usage
         self._cache: dict[bytes, tuple[float, KeyRecord | None]] = {}
 
-    async def verify(self, secret: str, address: str | None, now: datetime) -> Principal:
+    async def verify(self, secret: str, address: str | None, user_agent: str | None, now: datetime) -> Principal:
         if not keys.well_formed(secret):
+            metrics.key_refused("malformed")
             raise Unauthorized("malformed API key", error="invalid_token")
         digest = keyed_hash(self.pepper, secret)
         clock = time.monotonic()
@@ -56,14 +63,23 @@ class KeyVerifier:
         else:
             record = cached[1]
         if record is None:
+            metrics.key_refused("unknown")
             raise Unauthorized("unknown API key", error="invalid_token")
         if record.revoked:
+            self._refuse(record, "revoked", address, user_agent)
             raise Unauthorized("revoked API key", error="invalid_token")
         if record.expires_at <= now:
+            self._refuse(record, "expired", address, user_agent)
             raise Unauthorized("expired API key", error="invalid_token")
         if record.networks and not _allowed(address, record.networks):
+            self._refuse(record, "address", address, user_agent)
             raise Forbidden("this key may not be used from this address")
         return record.principal
+
+    def _refuse(self, record: KeyRecord, reason: str, address: str | None, user_agent: str | None) -> None:
+        metrics.key_refused(reason)
+        assert record.principal.credential_id is not None
+        self.usage.refused(record.principal.credential_id, reason, address, user_agent)
 
     def forget(self, digests: list[bytes]) -> None:
         for digest in digests:

@@ -62,7 +62,7 @@ def _describe(
     if isinstance(exc, ApiError):
         return exc.status, exc.message, exc.headers, exc.details
     if isinstance(exc, ValidationException):
-        return 400, *_validation_message(exc)
+        return 400, *_validation_message(request, exc)
     if isinstance(exc, HTTPException):
         return exc.status_code, _http_message(request, exc), dict(exc.headers or {}), None
     if isinstance(exc, sqlalchemy.exc.OperationalError | sqlalchemy.exc.InterfaceError):
@@ -71,18 +71,29 @@ def _describe(
     return 500, "internal error; quote the errorId when you report it", {}, None
 
 
-def _validation_message(exc: ValidationException) -> tuple[str, dict[str, str], list[dict[str, object]]]:
+def _validation_message(
+    request: Request[Any, Any, Any], exc: ValidationException
+) -> tuple[str, dict[str, str], list[dict[str, object]]]:
     problems = exc.extra if isinstance(exc.extra, list) else []
     details: list[dict[str, object]] = []
     for problem in problems:
         if isinstance(problem, dict):
             key = problem.get("key")
             # Litestar names the whole body "data"; a field error names the field.
-            field = None if key in (None, "data") else str(key)
+            field = None if key in (None, "data") else _wire_name(request, str(key))
             details.append({"field": field, "source": problem.get("source"), "message": str(problem.get("message"))})
     parts = [f"{d['message']}" + (f" (at {d['field']})" if d["field"] else "") for d in details]
     message = "invalid request: " + "; ".join(parts) if parts else "invalid request"
     return message, {}, details
+
+
+def _wire_name(request: Request[Any, Any, Any], key: str) -> str:
+    """The name the client used: Litestar reports the Python parameter (`fmt`), not its alias (`format`)."""
+    handler = request.scope.get("route_handler")
+    parameter = getattr(getattr(handler, "parsed_fn_signature", None), "parameters", {}).get(key)
+    definition = getattr(parameter, "kwarg_definition", None)
+    alias = getattr(definition, "query", None) or getattr(definition, "name", None)
+    return alias if isinstance(alias, str) else key
 
 
 def _http_message(request: Request[Any, Any, Any], exc: HTTPException) -> str:

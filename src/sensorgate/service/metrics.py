@@ -15,6 +15,7 @@ from prometheus_client import (
     Counter,
     Histogram,
     generate_latest,
+    values,
 )
 from prometheus_client.multiprocess import MultiProcessCollector
 
@@ -24,6 +25,11 @@ LATENCY = Histogram(
     "Time from receiving a request to sending its last byte",
     ["method", "route", "status"],
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+KEY_REFUSALS = Counter(
+    "sensorgate_key_refusals_total",
+    "API keys refused, by reason (malformed, unknown, revoked, expired, address, scope)",
+    ["reason"],
 )
 
 
@@ -39,6 +45,20 @@ def observe(method: str, route: str, status: int, seconds: float) -> None:
         children = _children[key] = (REQUESTS.labels(method, route, code), LATENCY.labels(method, route, code))
     children[0].inc()
     children[1].observe(seconds)
+
+
+def key_refused(reason: str) -> None:
+    KEY_REFUSALS.labels(reason).inc()
+
+
+def pick_value_store() -> None:
+    """Choose between in-memory and multiprocess values again, now that the environment is final.
+
+    prometheus-client chooses when it is first imported, and the CLI imports it (through the app modules)
+    before `serve` sets PROMETHEUS_MULTIPROC_DIR for its workers. Metric children are made on first use, in
+    the worker, so choosing again before the first request is enough.
+    """
+    values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
 
 
 def render() -> tuple[bytes, str]:

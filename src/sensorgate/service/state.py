@@ -1,4 +1,7 @@
-"""What the app holds for its whole life: settings, database, login throttle. Built once by create_app."""
+"""What the app holds for its whole life: settings, database, throttle, key verifier, usage counters.
+
+Built once by create_app.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from sensorgate.accounts.throttle import LoginThrottle
 from sensorgate.credentials.verify import KeyVerifier
 from sensorgate.db.engine import Database
 from sensorgate.settings import Settings
+from sensorgate.usage.recorder import UsageRecorder
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +22,7 @@ class AppState:
     db: Database
     login_throttle: LoginThrottle
     keys: KeyVerifier
+    usage: UsageRecorder
 
 
 # How a route or dependency asks for the app state.

@@ -1,0 +1,1 @@
+"""The audit trail of credentials, as the per-key log reads it."""

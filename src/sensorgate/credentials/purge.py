@@ -1,0 +1,59 @@
+"""Forgetting dead secrets: 28 days after a secret expired or was revoked, its hash is erased.
+
+The credential, its secrets' display prefixes and dates, and its whole audit trail stay; only the hash that
+could match a presented key goes. Erasing is idempotent (it only touches hashes still present), so two
+processes running it at once do the work once, and each erasure is audited once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from sensorgate.credentials import store
+from sensorgate.credentials.models import credential_secrets, credentials
+
+PURGE_AFTER = timedelta(days=28)
+
+
+def purge_secrets(conn: sa.Connection, now: datetime) -> int:
+    """Erase the hashes of secrets dead for PURGE_AFTER; return how many were erased."""
+    cutoff = now - PURGE_AFTER
+    erased = conn.execute(
+        credential_secrets.update()
+        .where(
+            credential_secrets.c.secret_hash.is_not(None),
+            sa.or_(credential_secrets.c.expires_at < cutoff, credential_secrets.c.revoked_at < cutoff),
+        )
+        .values(secret_hash=None)
+        .returning(credential_secrets.c.credential_id)
+    ).scalars()
+    per_credential = Counter(erased)
+    if not per_credential:
+        return 0
+    organizations = {
+        row.id: row.organization_id
+        for row in conn.execute(
+            sa.select(credentials.c.id, credentials.c.organization_id).where(
+                credentials.c.id.in_(sorted(per_credential))
+            )
+        )
+    }
+    for credential_id, count in sorted(per_credential.items()):
+        store.audit(
+            conn,
+            {
+                "organization_id": organizations[credential_id],
+                "credential_id": credential_id,
+                "action": "secrets_purged",
+                "actor_user_id": None,
+                "actor_credential_id": None,
+                "at": now,
+                "ip": None,
+                "user_agent": "sensorgate purge job",
+                "details": {"secrets": count, "deadFor": f"more than {PURGE_AFTER.days} days"},
+            },
+        )
+    return sum(per_credential.values())

@@ -1,0 +1,1 @@
+"""Periodic jobs (the purge), run by `sensorgate jobs run` or by the scheduler inside `serve`."""

@@ -1,0 +1,37 @@
+"""Tables for credential usage.
+
+Uses are counted per credential per minute, with the last address and user agent seen in that minute; a
+refused attempt is a row of its own, with the reason as its outcome. The daily table is what the usage report
+reads, so it does not have to add up 1,440 minutes per key.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from sensorgate.db.metadata import UtcDateTime, metadata
+
+USED = "used"
+# A refused attempt by a known credential; unknown and malformed keys have no credential to charge.
+REFUSALS = ("revoked", "expired", "address", "scope")
+
+credential_usage = sa.Table(
+    "credential_usage",
+    metadata,
+    sa.Column("credential_id", sa.Integer, sa.ForeignKey("credentials.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("minute", UtcDateTime, primary_key=True),
+    sa.Column("outcome", sa.String(16), primary_key=True),  # USED, or one of REFUSALS
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Column("last_at", UtcDateTime, nullable=False),
+    sa.Column("last_ip", sa.String(45), nullable=True),
+    sa.Column("last_user_agent", sa.String(300), nullable=True),
+)
+
+credential_usage_daily = sa.Table(
+    "credential_usage_daily",
+    metadata,
+    sa.Column("credential_id", sa.Integer, sa.ForeignKey("credentials.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),  # UTC
+    sa.Column("requests", sa.Integer, nullable=False),
+    sa.Column("refused", sa.Integer, nullable=False),
+)

@@ -1,0 +1,119 @@
+"""Counting credential use in memory, and writing the counts in batches.
+
+A request costs one dict update here. A task started with the app flushes the buffer every second (the
+`usage_flush_seconds` setting) and once more at shutdown, in one transaction of additive upserts, so any
+number of processes can flush into the same rows without losing a count. If the database is down, the
+counts wait in memory for the next flush, up to MAX_PENDING rows; past that, new minutes are dropped and a
+warning is logged, because a usage counter must never take the service down with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from sensorgate.db.engine import Database
+from sensorgate.usage import store
+from sensorgate.usage.models import USED
+
+MAX_PENDING = 200_000
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Tally:
+    """One credential's outcome in one minute."""
+
+    count: int
+    last_at: float  # epoch seconds
+    last_ip: str | None
+    last_user_agent: str | None
+
+
+Key = tuple[int, int, str]  # credential id, epoch minute, outcome
+
+
+class UsageRecorder:
+    def __init__(self) -> None:
+        self._pending: dict[Key, Tally] = {}
+        self._dropped = 0
+
+    def used(self, credential_id: int, ip: str | None, user_agent: str | None) -> None:
+        self._add(credential_id, USED, ip, user_agent, 1)
+
+    def refused(self, credential_id: int, reason: str, ip: str | None, user_agent: str | None) -> None:
+        self._add(credential_id, reason, ip, user_agent, 1)
+
+    def _add(self, credential_id: int, outcome: str, ip: str | None, user_agent: str | None, count: int) -> None:
+        now = time.time()
+        key = (credential_id, int(now // 60), outcome)
+        tally = self._pending.get(key)
+        if tally is None:
+            if len(self._pending) >= MAX_PENDING:
+                self._dropped += count
+                return
+            self._pending[key] = Tally(count, now, ip, user_agent)
+        else:
+            tally.count += count
+            tally.last_at = now
+            tally.last_ip = ip
+            tally.last_user_agent = user_agent
+
+    def take(self) -> dict[Key, Tally]:
+        """Everything counted so far; the buffer starts again empty."""
+        taken, self._pending = self._pending, {}
+        return taken
+
+    def give_back(self, taken: dict[Key, Tally]) -> None:
+        """Counts a failed flush could not write, merged into what came since."""
+        for key, old in taken.items():
+            new = self._pending.get(key)
+            if new is None:
+                if len(self._pending) >= MAX_PENDING:
+                    self._dropped += old.count
+                    continue
+                self._pending[key] = old
+            else:
+                new.count += old.count
+
+    async def flush(self, db: Database) -> int:
+        """Write what is pending; return the number of rows written."""
+        taken = self.take()
+        if self._dropped:
+            log.warning("usage buffer full: %d uses were not counted", self._dropped)
+            self._dropped = 0
+        if not taken:
+            return 0
+        try:
+            await db.write(store.add_usage, taken)
+        except Exception:
+            self.give_back(taken)
+            raise
+        return len(taken)
+
+    @contextlib.asynccontextmanager
+    async def running(self, db: Database, every: float) -> AsyncIterator[None]:
+        """Flush every `every` seconds while the app runs, and once more when it stops."""
+        task = asyncio.create_task(self._flush_forever(db, every), name="usage-flush")
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            try:
+                await self.flush(db)
+            except Exception:
+                log.exception("could not write the last usage counts at shutdown")
+
+    async def _flush_forever(self, db: Database, every: float) -> None:
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.flush(db)
+            except Exception:
+                log.warning("could not write usage counts; keeping them for the next try", exc_info=True)

@@ -1,0 +1,141 @@
+"""SQL for usage counters. Every write adds to what is there, so processes flushing at once never lose a count."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from sensorgate.credentials.models import credentials
+from sensorgate.usage.models import USED, credential_usage, credential_usage_daily
+
+if TYPE_CHECKING:
+    from sensorgate.usage.recorder import Key, Tally
+
+
+def _insert(conn: sa.Connection, table: sa.Table) -> Any:
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+def add_usage(conn: sa.Connection, taken: dict[Key, Tally]) -> None:
+    ids = sorted({key[0] for key in taken})
+    # A credential may be gone (its organization deleted) since it was counted; its counts go with it.
+    alive = set(conn.execute(sa.select(credentials.c.id).where(credentials.c.id.in_(ids))).scalars())
+    minutes = []
+    days: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0, 0])
+    last_used: dict[int, datetime] = {}
+    for (credential_id, minute, outcome), tally in taken.items():
+        if credential_id not in alive:
+            continue
+        last_at = datetime.fromtimestamp(tally.last_at, UTC)
+        minutes.append(
+            {
+                "credential_id": credential_id,
+                "minute": datetime.fromtimestamp(minute * 60, UTC),
+                "outcome": outcome,
+                "count": tally.count,
+                "last_at": last_at,
+                "last_ip": tally.last_ip,
+                "last_user_agent": (tally.last_user_agent or "")[:300] or None,
+            }
+        )
+        day = days[(credential_id, last_at.date())]
+        if outcome == USED:
+            day[0] += tally.count
+            last_used[credential_id] = max(last_at, last_used.get(credential_id, last_at))
+        else:
+            day[1] += tally.count
+    if minutes:
+        _upsert_minutes(conn, minutes)
+    if days:
+        _upsert_days(
+            conn, [{"credential_id": c, "day": d, "requests": r, "refused": f} for (c, d), (r, f) in days.items()]
+        )
+    for credential_id, at in last_used.items():
+        conn.execute(
+            credentials.update()
+            .where(
+                credentials.c.id == credential_id,
+                sa.or_(credentials.c.last_used_at.is_(None), credentials.c.last_used_at < at),
+            )
+            .values(last_used_at=at)
+        )
+
+
+def _upsert_minutes(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
+    table = credential_usage
+    statement = _insert(conn, table)
+    newer = statement.excluded.last_at >= table.c.last_at
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.credential_id, table.c.minute, table.c.outcome],
+        set_={
+            "count": table.c.count + statement.excluded.count,
+            # Two processes may flush the same minute in either order: keep the later sighting.
+            "last_at": sa.case((newer, statement.excluded.last_at), else_=table.c.last_at),
+            "last_ip": sa.case((newer, statement.excluded.last_ip), else_=table.c.last_ip),
+            "last_user_agent": sa.case((newer, statement.excluded.last_user_agent), else_=table.c.last_user_agent),
+        },
+    )
+    conn.execute(statement, rows)
+
+
+def _upsert_days(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
+    table = credential_usage_daily
+    statement = _insert(conn, table)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.credential_id, table.c.day],
+        set_={
+            "requests": table.c.requests + statement.excluded.requests,
+            "refused": table.c.refused + statement.excluded.refused,
+        },
+    )
+    conn.execute(statement, rows)
+
+
+def minutes(conn: sa.Connection, credential_id: int, start: datetime, end: datetime, limit: int) -> list[Any]:
+    """A credential's per-minute rows in [start, end), oldest first."""
+    return list(
+        conn.execute(
+            sa.select(credential_usage)
+            .where(
+                credential_usage.c.credential_id == credential_id,
+                credential_usage.c.minute >= start,
+                credential_usage.c.minute < end,
+            )
+            .order_by(credential_usage.c.minute, credential_usage.c.outcome)
+            .limit(limit)
+        ).all()
+    )
+
+
+def day_totals(conn: sa.Connection, credential_ids: list[int], day: date) -> dict[int, tuple[int, int]]:
+    """(requests, refused) per credential on a UTC day."""
+    rows = conn.execute(
+        sa.select(credential_usage_daily).where(
+            credential_usage_daily.c.credential_id.in_(credential_ids), credential_usage_daily.c.day == day
+        )
+    )
+    return {row.credential_id: (row.requests, row.refused) for row in rows}
+
+
+def delete_before(conn: sa.Connection, minute_cutoff: datetime, day_cutoff: date) -> tuple[int, int]:
+    """Drop per-minute rows older than one cutoff and per-day rows older than the other; return the counts.
+
+    Walks credential by credential, so each delete is a range of the primary key instead of a table scan.
+    """
+    minutes_deleted = days_deleted = 0
+    for credential_id in conn.execute(sa.select(credentials.c.id)).scalars():
+        minutes_deleted += conn.execute(
+            credential_usage.delete().where(
+                credential_usage.c.credential_id == credential_id, credential_usage.c.minute < minute_cutoff
+            )
+        ).rowcount
+        days_deleted += conn.execute(
+            credential_usage_daily.delete().where(
+                credential_usage_daily.c.credential_id == credential_id, credential_usage_daily.c.day < day_cutoff
+            )
+        ).rowcount
+    return minutes_deleted, days_deleted

@@ -1,0 +1,3 @@
+from tests.measurements.conftest import owner
+
+__all__ = ["owner"]

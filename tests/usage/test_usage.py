@@ -1,0 +1,143 @@
+"""Usage counting: batched off the request path, additive across processes, and GET /v1/keys/usage."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from sensorgate.app import create_app
+from sensorgate.db.engine import Database
+from sensorgate.kit.timeutil import utcnow
+from sensorgate.settings import Settings
+from sensorgate.usage import store
+from sensorgate.usage.models import credential_usage, credential_usage_daily
+from sensorgate.usage.recorder import Tally, UsageRecorder
+from tests.conftest import add_user, assert_error, login, make_settings
+from tests.credentials.test_keys_api import as_key, create
+
+Client = TestClient[Litestar]
+
+
+def usage_rows(db: Database) -> list[Any]:
+    return db.read_sync(lambda conn: list(conn.execute(sa.select(credential_usage)).all()))
+
+
+def test_a_request_writes_nothing_until_the_flush(owner: Client, app: Litestar, db: Database) -> None:
+    key = create(owner)
+    recorder: UsageRecorder = app.state.sensorgate.usage
+    client = as_key(app, key["secret"])
+    # Not entered as a context manager: no lifespan, so no flush at exit either.
+    for _ in range(5):
+        assert client.get("/v1/sensors").status_code == 200
+    assert usage_rows(db) == []
+    assert asyncio.run(recorder.flush(db)) == 1
+    [row] = usage_rows(db)
+    assert (row.credential_id, row.outcome, row.count) == (key["id"], "used", 5)
+    assert asyncio.run(recorder.flush(db)) == 0  # nothing new: nothing written
+
+
+def test_the_app_flushes_on_its_own_and_at_shutdown(settings: Settings, tmp_path: Any) -> None:
+    quick = make_settings(settings.database_url or "", tmp_path, usage_flush_seconds=0.2)
+    app = create_app(quick)
+    db = app.state.sensorgate.db
+    add_user(db, "ann@acme.example", "acme")
+    with TestClient(app=app, base_url="https://testserver.local") as client:
+        login(client, "ann@acme.example")
+        secret = create(client)["secret"]
+        assert client.get("/v1/sensors", headers={"X-API-Key": secret}).status_code == 200
+        deadline = time.monotonic() + 10
+        while not usage_rows(db) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [r.count for r in usage_rows(db)] == [1]  # the background task wrote it
+        assert client.get("/v1/sensors", headers={"X-API-Key": secret}).status_code == 200
+    # Leaving the client stops the app, which writes what is left.
+    assert sum(r.count for r in usage_rows(db)) == 2
+
+
+def test_flushes_from_several_processes_add_up(owner: Client, db: Database) -> None:
+    key = create(owner)["id"]
+    minute = int(time.time() // 60)
+    early = Tally(count=3, last_at=minute * 60 + 10, last_ip="192.0.2.1", last_user_agent="a")
+    late = Tally(count=4, last_at=minute * 60 + 20, last_ip="192.0.2.2", last_user_agent="b")
+    # The later sighting flushes first: the row must still end with it.
+    db.write_sync(store.add_usage, {(key, minute, "used"): late})
+    db.write_sync(store.add_usage, {(key, minute, "used"): early, (key, minute, "scope"): early})
+    rows = {r.outcome: r for r in usage_rows(db)}
+    assert rows["used"].count == 7 and rows["used"].last_ip == "192.0.2.2" and rows["used"].last_user_agent == "b"
+    assert rows["scope"].count == 3
+    [daily] = db.read_sync(lambda conn: list(conn.execute(sa.select(credential_usage_daily)).all()))
+    assert (daily.requests, daily.refused) == (7, 3)
+
+
+def test_a_failed_flush_keeps_the_counts(owner: Client, app: Litestar, db: Database) -> None:
+    key = create(owner)
+    recorder: UsageRecorder = app.state.sensorgate.usage
+    client = as_key(app, key["secret"])
+    assert client.get("/v1/sensors").status_code == 200
+
+    class Down:
+        async def write(self, *_: Any) -> None:
+            raise ConnectionError("database down")
+
+    with pytest.raises(ConnectionError):
+        asyncio.run(recorder.flush(Down()))  # type: ignore[arg-type]
+    assert client.get("/v1/sensors").status_code == 200
+    asyncio.run(recorder.flush(db))
+    assert [r.count for r in usage_rows(db)] == [2]
+
+
+def test_counts_for_a_vanished_credential_are_dropped(db: Database) -> None:
+    recorder = UsageRecorder()
+    recorder.used(4242, "192.0.2.1", None)
+    assert asyncio.run(recorder.flush(db)) == 1
+    assert usage_rows(db) == []
+
+
+def test_usage_per_day(owner: Client, app: Litestar) -> None:
+    busy, idle = create(owner, limits={"daily": 1000}), create(owner, name="idle")
+    with as_key(app, busy["secret"]) as client:
+        for _ in range(3):
+            assert client.get("/v1/sensors").status_code == 200
+        assert_error(client.post("/v1/sensors", json={"name": "x", "metrics": [{"metric": "co2"}]}), 403)
+    response = owner.get("/v1/keys/usage")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["date"] == utcnow().date().isoformat()
+    by_key = {item["key"]: item for item in body["items"]}
+    assert by_key[busy["id"]] == {
+        "key": busy["id"], "name": "integration", "kind": "api_key", "requests": 3, "refused": 1,
+        "dailyLimit": 1000, "limits": {"daily": 1000}, "revoked": False,
+    }  # fmt: skip
+    assert (by_key[idle["id"]]["requests"], by_key[idle["id"]]["dailyLimit"]) == (0, None)
+    yesterday = (utcnow() - timedelta(days=1)).date().isoformat()
+    assert owner.get("/v1/keys/usage", params={"date": yesterday}).json() == {"date": yesterday, "items": []}
+
+
+@pytest.mark.parametrize(
+    ("day", "message"),
+    [("22/11/2026", "YYYY-MM-DD"), ("2999-01-01", "not happened"), ("2020-01-01", "400 days"), ("x" * 11, "date")],
+)
+def test_bad_usage_dates_are_400(owner: Client, day: str, message: str) -> None:
+    assert_error(owner.get("/v1/keys/usage", params={"date": day}), 400, message)
+
+
+def test_who_sees_which_usage(owner: Client, app: Litestar, db: Database) -> None:
+    watcher = create(owner, name="watcher", scopes=["usage:read"])
+    other = create(owner, name="other")
+    with as_key(app, watcher["secret"]) as client:
+        assert [i["key"] for i in client.get("/v1/keys/usage").json()["items"]] == [watcher["id"]]
+    with as_key(app, other["secret"]) as client:
+        assert_error(client.get("/v1/keys/usage"), 403, "usage:read")
+    with as_key(app, "") as anonymous:
+        assert_error(anonymous.get("/v1/keys/usage"), 401)
+    add_user(db, "eve@other.example", "other", "owner")
+    with TestClient(app=app, base_url="https://testserver.local") as eve:
+        login(eve, "eve@other.example")
+        assert eve.get("/v1/keys/usage").json()["items"] == []  # another organization's keys never show
