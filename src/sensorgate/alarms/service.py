@@ -11,12 +11,12 @@ from sensorgate.accounts.models import workspaces
 from sensorgate.accounts.principal import Principal
 from sensorgate.alarms.models import alarm_events, alarm_rules
 from sensorgate.alarms.schemas import AlarmOut, RuleIn, RuleOut
-from sensorgate.kit.errors import BadRequest, NotFound
+from sensorgate.kit.errors import BadRequest, Forbidden, NotFound
 from sensorgate.kit.timeparse import format_time
 from sensorgate.measurements import units
 from sensorgate.sensors import service as sensors_service
 from sensorgate.sensors.models import device_groups, sensors, series
-from sensorgate.sensors.scope import reach, workspace_reach
+from sensorgate.sensors.scope import reach, workspace_reach, workspace_visible
 
 MAX_RULES = 1000
 MAX_ALARMS = 1000
@@ -49,9 +49,32 @@ def _rule_out(row: Any) -> RuleOut:
     )
 
 
+def _rules_seen(principal: Principal, where: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
+    """Rules in the caller's workspaces; with a device group, only the rules that watch its sensors: rules on
+    one of them, rules on the group, and workspace-wide rules (which watch every sensor)."""
+    group = principal.device_group_id
+    if group is None:
+        return where
+    return sa.and_(
+        where,
+        sa.or_(
+            alarm_rules.c.device_group_id == group,
+            alarm_rules.c.sensor_id.in_(sa.select(sensors.c.id).where(sensors.c.device_group_id == group)),
+            sa.and_(alarm_rules.c.sensor_id.is_(None), alarm_rules.c.device_group_id.is_(None)),
+        ),
+    )
+
+
 def list_rules(conn: sa.Connection, principal: Principal) -> list[RuleOut]:
-    rows = conn.execute(_rule_query(workspace_reach(principal, "data:read")).limit(MAX_RULES)).all()
+    where = _rules_seen(principal, workspace_reach(principal, "data:read"))
+    rows = conn.execute(_rule_query(where).limit(MAX_RULES)).all()
     return [_rule_out(r) for r in rows]
+
+
+def _check_group_may_write(principal: Principal, rule_group: int | None, rule_sensor: int | None) -> None:
+    """A key bound to a device group writes rules on its group or its sensors, not workspace-wide ones."""
+    if principal.device_group_id is not None and rule_sensor is None and rule_group is None:
+        raise Forbidden("a credential bound to a device group cannot write workspace-wide alarm rules")
 
 
 def create_rule(conn: sa.Connection, principal: Principal, body: RuleIn, now: datetime) -> RuleOut:
@@ -77,8 +100,10 @@ def create_rule(conn: sa.Connection, principal: Principal, body: RuleIn, now: da
                     device_groups.c.workspace_id == workspace_id, device_groups.c.name == body.device_group
                 )
             ).scalar()
-            if group_id is None:
+            # Another device group is as unknown to a grouped key as one that does not exist.
+            if group_id is None or principal.device_group_id not in (None, group_id):
                 raise NotFound(f"device group {body.device_group!r} not found")
+        _check_group_may_write(principal, group_id, None)
     if conn.execute(sa.select(sa.func.count()).select_from(alarm_rules)).scalar_one() >= MAX_RULES * 10:
         raise BadRequest("this installation holds the most alarm rules it allows")
     rule_id = conn.execute(
@@ -103,12 +128,12 @@ def create_rule(conn: sa.Connection, principal: Principal, body: RuleIn, now: da
 
 
 def delete_rule(conn: sa.Connection, principal: Principal, rule_id: int) -> None:
-    row = conn.execute(
-        _rule_query(sa.and_(alarm_rules.c.id == rule_id, workspace_reach(principal, "data:read")))
-    ).first()
+    seen = _rules_seen(principal, workspace_visible(principal, "sensors:write"))
+    row = conn.execute(_rule_query(sa.and_(alarm_rules.c.id == rule_id, seen))).first()
     if row is None:
         raise NotFound(f"alarm rule {rule_id} not found")
     sensors_service.target_workspace(conn, principal, row.workspace_id)  # needs sensors:write there
+    _check_group_may_write(principal, row.device_group_id, row.sensor_id)
     conn.execute(alarm_rules.delete().where(alarm_rules.c.id == rule_id))
 
 

@@ -41,6 +41,21 @@ def reach_sql(principal: Principal, permission: str) -> tuple[str, list[Any]]:
     return sql, params
 
 
+def visible(principal: Principal, permission: str) -> sa.ColumnElement[bool]:
+    """The sensors a caller may name for an action needing `permission`: those it reads, and those it may
+    change. A key with sensors:write and no data:read still manages its own sensors."""
+    if permission == "data:read":
+        return reach(principal, permission)
+    return sa.or_(reach(principal, "data:read"), reach(principal, permission))
+
+
+def workspace_visible(principal: Principal, permission: str) -> sa.ColumnElement[bool]:
+    """`visible`, for workspaces."""
+    if permission == "data:read":
+        return workspace_reach(principal, permission)
+    return sa.or_(workspace_reach(principal, "data:read"), workspace_reach(principal, permission))
+
+
 def workspace_reach(principal: Principal, permission: str) -> sa.ColumnElement[bool]:
     """The same, for queries of workspaces alone (device groups, assets, rules)."""
     conditions: list[sa.ColumnElement[bool]] = [

@@ -24,7 +24,7 @@ from sensorgate.sensors.schemas import (
     SensorOut,
     SensorPatch,
 )
-from sensorgate.sensors.scope import reach, workspace_reach
+from sensorgate.sensors.scope import reach, visible, workspace_reach, workspace_visible
 
 READ = "data:read"
 WRITE = "sensors:write"
@@ -90,7 +90,7 @@ def list_sensors(
 
 def _reachable(conn: sa.Connection, principal: Principal, sensor_id: int, permission: str) -> Any:
     """The sensor row, or 404; 403 when it is visible but the permission is missing."""
-    row = store.sensor(conn, sa.and_(sensors.c.id == sensor_id, reach(principal, READ)))
+    row = store.sensor(conn, sa.and_(sensors.c.id == sensor_id, visible(principal, permission)))
     if row is None:
         raise NotFound(f"sensor {sensor_id} not found")
     if (
@@ -106,14 +106,14 @@ def update_target(conn: sa.Connection, principal: Principal, sensor_id: int) -> 
     return _reachable(conn, principal, sensor_id, WRITE)
 
 
-def get_sensor(conn: sa.Connection, principal: Principal, sensor_id: int) -> SensorOut:
-    return _out(conn, [_reachable(conn, principal, sensor_id, READ)])[0]
+def get_sensor(conn: sa.Connection, principal: Principal, sensor_id: int, permission: str = READ) -> SensorOut:
+    return _out(conn, [_reachable(conn, principal, sensor_id, permission)])[0]
 
 
 def target_workspace(conn: sa.Connection, principal: Principal, workspace_id: int | None) -> int:
     """The workspace a new sensor goes to: the one given, or the caller's only one."""
     visible = list(
-        conn.execute(sa.select(workspaces.c.id).where(workspace_reach(principal, READ)).order_by(workspaces.c.id))
+        conn.execute(sa.select(workspaces.c.id).where(workspace_visible(principal, WRITE)).order_by(workspaces.c.id))
         .scalars()
         .all()
     )
@@ -131,7 +131,7 @@ def target_workspace(conn: sa.Connection, principal: Principal, workspace_id: in
     return workspace_id
 
 
-def _series_values(conn: sa.Connection, workspace_id: int, metric: MetricIn) -> dict[str, Any]:
+def _series_values(conn: sa.Connection, principal: Principal, workspace_id: int, metric: MetricIn) -> dict[str, Any]:
     """Validate one metric of a sensor and say how to store its series."""
     try:
         name = units.check_metric_name(metric.metric)
@@ -150,7 +150,9 @@ def _series_values(conn: sa.Connection, workspace_id: int, metric: MetricIn) -> 
             expressions.parse(metric.expression, allowed_names=set(metric.inputs))
         except ValueError as exc:
             raise BadRequest(f"metric {name!r}: {exc}") from None
-        found = store.series_by_refs(conn, workspace_id, [(r.sensor, r.metric) for r in metric.inputs.values()])
+        # Only series the caller reaches: a virtual sensor must not become a window on another device group.
+        refs = [(r.sensor, r.metric) for r in metric.inputs.values()]
+        found = store.series_by_refs(conn, workspace_id, refs, visible(principal, WRITE))
         missing = [f"{r.sensor}/{r.metric}" for r in metric.inputs.values() if (r.sensor, r.metric) not in found]
         if missing:
             raise BadRequest(f"metric {name!r}: no such input series in this workspace: {', '.join(missing)}")
@@ -170,7 +172,7 @@ def create_sensor(conn: sa.Connection, principal: Principal, body: SensorIn, now
     workspace_id = target_workspace(conn, principal, body.workspace_id)
     if body.serial and store.serial_taken(conn, workspace_id, body.serial):
         raise Conflict(f"a sensor with serial {body.serial!r} exists in this workspace")
-    series_values = [_series_values(conn, workspace_id, m) for m in body.metrics]
+    series_values = [_series_values(conn, principal, workspace_id, m) for m in body.metrics]
     group = store.group_id(conn, workspace_id, body.device_group, now) if body.device_group else None
     if principal.device_group_id is not None and group != principal.device_group_id:
         raise Forbidden("this credential may only create sensors in its own device group")
@@ -191,7 +193,7 @@ def create_sensor(conn: sa.Connection, principal: Principal, body: SensorIn, now
     for values in series_values:
         _add_series(conn, sensor_id, values)
     store.set_assets(conn, workspace_id, sensor_id, body.assets, now)
-    return get_sensor(conn, principal, sensor_id)
+    return get_sensor(conn, principal, sensor_id, WRITE)
 
 
 def update_sensor(
@@ -208,15 +210,17 @@ def update_sensor(
         values["tags"] = list(dict.fromkeys(patch.tags))
     if patch.device_group is not None:
         values["device_group_id"] = store.group_id(conn, row.workspace_id, patch.device_group, now)
+        if principal.device_group_id is not None and values["device_group_id"] != principal.device_group_id:
+            raise Forbidden("this credential may only put sensors in its own device group")
     if patch.metrics:
         existing = {s.metric for s in store.series_of(conn, [sensor_id]).get(sensor_id, [])}
         for metric in patch.metrics:
             if metric.metric not in existing:
-                _add_series(conn, sensor_id, _series_values(conn, row.workspace_id, metric))
+                _add_series(conn, sensor_id, _series_values(conn, principal, row.workspace_id, metric))
     store.update_sensor(conn, sensor_id, values)
     if patch.assets is not None:
         store.set_assets(conn, row.workspace_id, sensor_id, patch.assets, now)
-    return get_sensor(conn, principal, sensor_id)
+    return get_sensor(conn, principal, sensor_id, WRITE)
 
 
 def delete_sensor(conn: sa.Connection, principal: Principal, sensor_id: int) -> None:
@@ -232,7 +236,10 @@ def list_device_groups(conn: sa.Connection, principal: Principal) -> list[Device
 
 
 def list_assets(conn: sa.Connection, principal: Principal) -> list[AssetOut]:
+    """Assets with the sensors they hold. A key bound to a device group sees the assets holding its group's
+    sensors, each with only those sensors."""
+    group = principal.device_group_id
     return [
         AssetOut(r.id, r.workspace_id, r.name, ids)
-        for r, ids in store.assets_in(conn, workspace_reach(principal, READ))
+        for r, ids in store.assets_in(conn, workspace_reach(principal, READ), group)
     ]

@@ -74,14 +74,17 @@ def series_of(conn: sa.Connection, sensor_ids: list[int]) -> dict[int, list[Row]
     return found
 
 
-def series_by_refs(conn: sa.Connection, workspace_id: int, refs: list[tuple[int, str]]) -> dict[tuple[int, str], int]:
-    """Series ids for (sensor id, metric) pairs inside one workspace."""
+def series_by_refs(
+    conn: sa.Connection, workspace_id: int, refs: list[tuple[int, str]], reach: sa.ColumnElement[bool]
+) -> dict[tuple[int, str], int]:
+    """Series ids for (sensor id, metric) pairs inside one workspace, among the sensors `reach` allows."""
     if not refs:
         return {}
     rows = conn.execute(
         sa.select(series.c.id, series.c.sensor_id, series.c.metric)
         .join(sensors, sensors.c.id == series.c.sensor_id)
-        .where(sensors.c.workspace_id == workspace_id, sensors.c.id.in_({r[0] for r in refs}))
+        .join(workspaces, workspaces.c.id == sensors.c.workspace_id)
+        .where(sensors.c.workspace_id == workspace_id, sensors.c.id.in_({r[0] for r in refs}), reach)
     )
     return {(r.sensor_id, r.metric): r.id for r in rows}
 
@@ -168,7 +171,16 @@ def device_groups_in(conn: sa.Connection, where: sa.ColumnElement[bool]) -> list
     )
 
 
-def assets_in(conn: sa.Connection, where: sa.ColumnElement[bool]) -> list[tuple[Row, list[int]]]:
+def assets_in(
+    conn: sa.Connection, where: sa.ColumnElement[bool], device_group_id: int | None = None
+) -> list[tuple[Row, list[int]]]:
+    """Assets and their sensors' ids; with a device group, only assets holding its sensors, and only those."""
+    in_group: sa.ColumnElement[bool] = sa.true()
+    if device_group_id is not None:
+        in_group = sensor_assets.c.sensor_id.in_(
+            sa.select(sensors.c.id).where(sensors.c.device_group_id == device_group_id)
+        )
+        where = sa.and_(where, assets.c.id.in_(sa.select(sensor_assets.c.asset_id).where(in_group)))
     rows = conn.execute(
         sa.select(assets.c.id, assets.c.workspace_id, assets.c.name)
         .join(workspaces, workspaces.c.id == assets.c.workspace_id)
@@ -178,7 +190,9 @@ def assets_in(conn: sa.Connection, where: sa.ColumnElement[bool]) -> list[tuple[
     ).all()
     members: dict[int, list[int]] = defaultdict(list)
     for link in conn.execute(
-        sa.select(sensor_assets).where(sensor_assets.c.asset_id.in_([r.id for r in rows])).order_by("sensor_id")
+        sa.select(sensor_assets)
+        .where(sensor_assets.c.asset_id.in_([r.id for r in rows]), in_group)
+        .order_by("sensor_id")
     ):
         members[link.asset_id].append(link.sensor_id)
     return [(r, members[r.id]) for r in rows]
