@@ -15,6 +15,7 @@ import ipaddress
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NoReturn
 
 import sqlalchemy as sa
 
@@ -49,13 +50,16 @@ class KeyVerifier:
         self._cache: dict[bytes, tuple[float, KeyRecord | None]] = {}
 
     async def verify(self, secret: str, address: str | None, user_agent: str | None, now: datetime) -> Principal:
-        if not keys.well_formed(secret):
-            metrics.key_refused("malformed")
-            raise Unauthorized("malformed API key", error="invalid_token")
+        if len(secret) != keys.LENGTH:
+            self._malformed()
         digest = keyed_hash(self.pepper, secret)
         clock = time.monotonic()
         cached = self._cache.get(digest)
         if cached is None or cached[0] <= clock:
+            # Only a well-formed secret ever enters the cache, so a hit needs no second look at the format;
+            # a miss checks it before the database is asked.
+            if not keys.well_formed(secret):
+                self._malformed()
             record = await self.db.read(load, digest)
             if len(self._cache) >= CACHE_MAX:
                 self._cache.clear()
@@ -75,6 +79,10 @@ class KeyVerifier:
             self._refuse(record, "address", address, user_agent)
             raise Forbidden("this key may not be used from this address")
         return record.principal
+
+    def _malformed(self) -> NoReturn:
+        metrics.key_refused("malformed")
+        raise Unauthorized("malformed API key", error="invalid_token")
 
     def _refuse(self, record: KeyRecord, reason: str, address: str | None, user_agent: str | None) -> None:
         metrics.key_refused(reason)

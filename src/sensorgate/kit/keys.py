@@ -39,7 +39,8 @@ def well_formed(secret: str) -> bool:
     if len(secret) != LENGTH or not secret.startswith(PREFIX):
         return False
     rest = secret[len(PREFIX) :]
-    if not all(c in ALPHABET for c in rest):
+    # Base62 is exactly the ASCII letters and digits; two C-level checks beat a loop over the alphabet 10 times.
+    if not (rest.isascii() and rest.isalnum()):
         return False
     return checksum(secret[:-CHECK_LENGTH]) == secret[-CHECK_LENGTH:]
 
