@@ -24,7 +24,7 @@ from sensorgate.accounts.principal import Membership, Principal
 from sensorgate.credentials.models import credential_secrets, credentials
 from sensorgate.db.engine import Database
 from sensorgate.kit import keys
-from sensorgate.kit.crypto import keyed_hash
+from sensorgate.kit.crypto import KeyedHasher
 from sensorgate.kit.errors import Forbidden, Unauthorized
 from sensorgate.service import metrics
 from sensorgate.usage.recorder import UsageRecorder
@@ -46,13 +46,14 @@ class KeyVerifier:
     def __init__(self, db: Database, pepper: str, usage: UsageRecorder) -> None:
         self.db = db
         self.pepper = pepper
+        self._hash = KeyedHasher(pepper)
         self.usage = usage
         self._cache: dict[bytes, tuple[float, KeyRecord | None]] = {}
 
     async def verify(self, secret: str, address: str | None, user_agent: str | None, now: datetime) -> Principal:
         if len(secret) != keys.LENGTH:
             self._malformed()
-        digest = keyed_hash(self.pepper, secret)
+        digest = self._hash(secret)
         clock = time.monotonic()
         cached = self._cache.get(digest)
         if cached is None or cached[0] <= clock:
