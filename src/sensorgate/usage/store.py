@@ -27,7 +27,8 @@ def add_usage(conn: sa.Connection, taken: dict[Key, Tally]) -> None:
     minutes = []
     days: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0, 0])
     last_used: dict[int, datetime] = {}
-    for (credential_id, minute, outcome), tally in taken.items():
+    # In key order: two processes upserting the same rows then lock them in the same order, and cannot deadlock.
+    for (credential_id, minute, outcome), tally in sorted(taken.items()):
         if credential_id not in alive:
             continue
         last_at = datetime.fromtimestamp(tally.last_at, UTC)
@@ -52,9 +53,10 @@ def add_usage(conn: sa.Connection, taken: dict[Key, Tally]) -> None:
         _upsert_minutes(conn, minutes)
     if days:
         _upsert_days(
-            conn, [{"credential_id": c, "day": d, "requests": r, "refused": f} for (c, d), (r, f) in days.items()]
+            conn,
+            [{"credential_id": c, "day": d, "requests": r, "refused": f} for (c, d), (r, f) in sorted(days.items())],
         )
-    for credential_id, at in last_used.items():
+    for credential_id, at in sorted(last_used.items()):
         conn.execute(
             credentials.update()
             .where(
