@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import http.client
 import os
+import pwd
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -13,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -170,6 +174,47 @@ def run_checked(argv: list[str], env: dict[str, str], timeout: float = 120) -> N
     result = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, timeout=timeout, check=False)
     if result.returncode != 0:
         raise BenchError(f"{' '.join(argv)} failed ({result.returncode}):\n{result.stderr.decode(errors='replace')}")
+
+
+@contextlib.contextmanager
+def postgres_cluster() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster from /usr/lib/postgresql/*/bin (as tests/services.py starts one): yield
+    the URL of its `postgres` database; stop it (pg_ctl, by its data dir) and delete it afterwards. As root,
+    it runs as the `postgres` user, because initdb refuses root. Raises BenchError if it cannot start."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(p.split("/")[-3]))
+    if not found:
+        raise BenchError("no PostgreSQL binaries under /usr/lib/postgresql/*/bin")
+    bin_dir = Path(found[-1]).parent
+    # Its own temporary dir, not under `work`: the postgres user must be able to reach it.
+    home = Path(tempfile.mkdtemp(prefix="sensorgate-bench-pg-"))
+    run_as: list[str] = []
+    if os.geteuid() == 0:
+        account = pwd.getpwnam("postgres")
+        os.chown(home, account.pw_uid, account.pw_gid)
+        run_as = ["runuser", "-u", "postgres", "--"]
+    data, port = home / "data", free_port()
+    pg_ctl = [*run_as, str(bin_dir / "pg_ctl"), "-D", str(data)]
+    initdb = [*run_as, str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"]
+    options = f"-p {port} -k {home} -c listen_addresses={HOST} -c fsync=off -c full_page_writes=off"
+    try:
+        subprocess.run(initdb, check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            [*pg_ctl, "-o", options, "-l", str(home / "log"), "-w", "start"],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        subprocess.run([*pg_ctl, "-m", "immediate", "stop"], capture_output=True, timeout=60, check=False)
+        stderr = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else ""
+        log = tail(home / "log")
+        shutil.rmtree(home, ignore_errors=True)
+        raise BenchError(f"could not start PostgreSQL: {exc}\n{stderr}{log}") from None
+    try:
+        yield f"postgresql://postgres@{HOST}:{port}/postgres"
+    finally:
+        subprocess.run([*pg_ctl, "-m", "immediate", "stop"], capture_output=True, timeout=60, check=False)
+        shutil.rmtree(home, ignore_errors=True)
 
 
 # ---------------------------------------------------------------- cold start
