@@ -23,6 +23,8 @@ from sensorgate.accounts.throttle import LoginThrottle
 from sensorgate.alarms import routes as alarms_routes
 from sensorgate.console import routes as console_routes
 from sensorgate.credentials import routes as credentials_routes
+from sensorgate.credentials.nonces import NonceStore
+from sensorgate.credentials.signing import SignatureVerifier
 from sensorgate.credentials.verify import KeyVerifier
 from sensorgate.db.engine import Database, create_engine
 from sensorgate.jobs import scheduler
@@ -60,6 +62,7 @@ def create_app(settings: Settings, *, access_stream: TextIO | None = None) -> Li
         db=db,
         login_throttle=LoginThrottle(settings.redis_url),
         keys=KeyVerifier(db, settings.hash_pepper, usage),
+        signed=SignatureVerifier(db, settings.master_key_bytes, usage, NonceStore(settings.redis_url)),
         usage=usage,
     )
 
@@ -76,6 +79,7 @@ def create_app(settings: Settings, *, access_stream: TextIO | None = None) -> Li
                 else:
                     yield
         finally:
+            await state.signed.nonces.close()
             state.db.dispose()
 
     def provide_state() -> AppState:

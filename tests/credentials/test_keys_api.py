@@ -180,7 +180,7 @@ def test_another_tenants_data_is_404_for_a_key(owner: Client, app: Litestar, db:
         ({"ipAllowlist": ["10.0.0.300/8"]}, 400, "ipAllowlist"),
         ({"workspaces": ["nope"]}, 404, "workspace"),
         ({"deviceGroup": "nope"}, 404, "device group"),
-        ({"kind": "signing_key"}, 400, "not available yet"),
+        ({"kind": "password"}, 400, "kind"),
         ({"units": {"temperature": "parsecs"}}, 400, "units"),
         ({"email": "not-an-email"}, 400, "email"),
         ({"excludeWorkspaces": ["acme"]}, 400, "allWorkspaces"),

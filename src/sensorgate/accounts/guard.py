@@ -29,7 +29,7 @@ async def provide_principal(request: Request[Any, Any, Any], app_state: AppState
         return principal
     address = client_address(request)
     user_agent = request.headers.get("user-agent")
-    principal = await app_state.keys.verify(secret, address, user_agent, utcnow())
+    principal = await _credential_principal(request, app_state, secret, address, user_agent)
     assert principal.credential_id is not None
     try:
         _check_scope(request, principal)
@@ -39,6 +39,15 @@ async def provide_principal(request: Request[Any, Any, Any], app_state: AppState
         raise
     app_state.usage.used(principal.credential_id, address, user_agent)
     return principal
+
+
+async def _credential_principal(
+    request: Request[Any, Any, Any], app_state: AppStateDep, secret: str, address: str, user_agent: str | None
+) -> Principal:
+    """One branch per credential scheme; each yields the credential's Principal or raises its 401 or 403."""
+    if "x-signature" in request.headers:
+        return await app_state.signed.verify(request, secret, address, user_agent, utcnow())
+    return await app_state.keys.verify(secret, address, user_agent, utcnow())
 
 
 def _check_scope(request: Request[Any, Any, Any], principal: Principal) -> None:

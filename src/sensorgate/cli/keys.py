@@ -87,7 +87,11 @@ def create(
     as_json: bool,
     db_url: str | None,
 ) -> None:
-    """Create a key for one workspace and print its secret, which is shown this once."""
+    """Create a key for one workspace and print its secret, which is shown this once.
+
+    An api_key is sent as is. A signing_key prints a public id (sent in X-API-Key) and the secret that signs
+    each request; an oauth_client prints a client_id and client secret for POST /v1/oauth/token.
+    """
     now = _now()
     fields: dict[str, Any] = {
         "name": name,
@@ -316,7 +320,9 @@ def _now() -> datetime:
 
 
 def _request(settings: Settings, now: datetime) -> service.Origin:
-    return service.Origin(ip=None, user_agent=USER_AGENT, now=now, pepper=settings.hash_pepper)
+    return service.Origin(
+        ip=None, user_agent=USER_AGENT, now=now, pepper=settings.hash_pepper, master_key=settings.master_key_bytes
+    )
 
 
 def _lifetime(expires: str | None, now: datetime) -> dict[str, str]:
@@ -339,6 +345,10 @@ def _print_json(value: object) -> None:
 
 
 def _print_secret(created: KeyCreated) -> None:
+    if created.key.kind == "signing_key":
+        console.print(f"public id (X-API-Key): [bold]{created.public_id}[/bold]", soft_wrap=True)
+    elif created.key.kind == "oauth_client":
+        console.print(f"client_id: [bold]{created.public_id}[/bold]", soft_wrap=True)
     console.print(f"secret (shown once, store it now): [bold]{created.secret}[/bold]", soft_wrap=True)
 
 

@@ -20,6 +20,7 @@ def render(conn: sa.Connection, rows: list[Any]) -> list[KeyOut]:
             KeyOut(
                 id=row.id,
                 kind=row.kind,
+                public_id=row.public_id,
                 name=row.name,
                 description=row.description,
                 owner=row.owner_name,

@@ -10,12 +10,10 @@ import sqlalchemy as sa
 
 from sensorgate.accounts.models import organizations
 from sensorgate.accounts.principal import Principal
-from sensorgate.credentials import store
+from sensorgate.credentials import secrets, store
 from sensorgate.credentials.models import credential_secrets, credentials
 from sensorgate.credentials.schemas import KeyCreated, KeyOut, KeyPatch, RenewOut
 from sensorgate.credentials.service import Origin, audit, key_out, visible_keys
-from sensorgate.kit import keys
-from sensorgate.kit.crypto import keyed_hash
 from sensorgate.kit.errors import BadRequest, Conflict, Forbidden, NotFound, Unprocessable
 from sensorgate.kit.timeparse import parse_time
 from sensorgate.kit.timeutil import iso
@@ -91,17 +89,8 @@ def _new_secret(conn: sa.Connection, row: Any, request: Origin) -> tuple[str, da
         raise Conflict("a revoked key cannot get a new secret; create a new key")
     days = min(row.lifetime_days, _longest(conn, row.organization_id))
     expires = request.now + timedelta(days=days)
-    secret = keys.new_key()
-    store.insert_secret(
-        conn,
-        {
-            "credential_id": row.id,
-            "prefix": keys.display_prefix(secret),
-            "secret_hash": keyed_hash(request.pepper, secret),
-            "created_at": request.now,
-            "expires_at": expires,
-        },
-    )
+    secret, stored = secrets.mint(row.kind, request.pepper, request.master_key)
+    store.insert_secret(conn, {"credential_id": row.id, **stored, "created_at": request.now, "expires_at": expires})
     return secret, expires
 
 
@@ -126,7 +115,8 @@ def reissue_key(
     secret, _ = _new_secret(conn, row, request)
     details = {"oldSecretExpiresAt": iso(old_secret_expires_at)} if old_secret_expires_at else {}
     audit(conn, principal, row.organization_id, key_id, "reissued", request, details)
-    return KeyCreated(id=key_id, secret=secret, key=key_out(conn, key_id))
+    key = key_out(conn, key_id)
+    return KeyCreated(id=key_id, secret=secret, key=key, public_id=key.public_id)
 
 
 def renew(conn: sa.Connection, principal: Principal, request: Origin) -> RenewOut:

@@ -18,6 +18,8 @@ credentials = sa.Table(
         "organization_id", sa.Integer, sa.ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False, index=True
     ),
     sa.Column("kind", sa.String(16), nullable=False),
+    # A signing key's public id or an OAuth client's id: not secret, sent with every request. API keys: null.
+    sa.Column("public_id", sa.String(40), nullable=True, unique=True),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("description", sa.String(1000), nullable=False),
     sa.Column("owner_name", sa.String(200), nullable=False),
@@ -55,6 +57,8 @@ credential_secrets = sa.Table(
     sa.Column("prefix", sa.String(16), nullable=False),  # the first characters, for display only
     # HMAC-SHA256 under the server pepper; the secret itself is never stored. Null once purged.
     sa.Column("secret_hash", sa.LargeBinary(32), nullable=True, unique=True),
+    # Signing secrets only: AES-GCM under the master key (kit/sealing.py), as the server must read them back.
+    sa.Column("sealed_secret", sa.LargeBinary, nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("expires_at", UtcDateTime, nullable=False),
     sa.Column("revoked_at", UtcDateTime, nullable=True),

@@ -27,7 +27,7 @@ def purge_secrets(conn: sa.Connection, now: datetime) -> int:
             credential_secrets.c.secret_hash.is_not(None),
             sa.or_(credential_secrets.c.expires_at < cutoff, credential_secrets.c.revoked_at < cutoff),
         )
-        .values(secret_hash=None)
+        .values(secret_hash=None, sealed_secret=None)
         .returning(credential_secrets.c.credential_id)
     ).scalars()
     per_credential = Counter(erased)

@@ -26,6 +26,7 @@ def _request(request: Request[Any, Any, Any], app_state: AppState) -> service.Or
         user_agent=request.headers.get("user-agent"),
         now=utcnow(),
         pepper=app_state.settings.hash_pepper,
+        master_key=app_state.settings.master_key_bytes,
     )
 
 
@@ -144,6 +145,7 @@ class KeyController(Controller):
             service.revoke_key, principal, key_id, _request(request, app_state), delete=False
         )
         app_state.keys.forget(hashes)
+        app_state.signed.forget(key.public_id)
         return key
 
     @delete("/{key_id:int}", status_code=204)
@@ -151,10 +153,11 @@ class KeyController(Controller):
         self, request: Request[Any, Any, Any], key_id: FromPath[int], principal: PrincipalDep, app_state: AppStateDep
     ) -> None:
         """Delete a key: revoked for good and listed only with includeRevoked=true. The audit trail stays."""
-        _, hashes = await app_state.db.write(
+        key, hashes = await app_state.db.write(
             service.revoke_key, principal, key_id, _request(request, app_state), delete=True
         )
         app_state.keys.forget(hashes)
+        app_state.signed.forget(key.public_id)
 
 
 @get("/v1/token/renew", tags=["keys"])

@@ -99,6 +99,7 @@ class SecretOut(msgspec.Struct, rename="camel"):
 class KeyOut(msgspec.Struct, rename="camel"):
     id: int
     kind: str
+    public_id: str | None  # a signing key's public id (X-API-Key) or an OAuth client's client_id
     name: str
     description: str
     owner: str
@@ -129,3 +130,4 @@ class KeyCreated(msgspec.Struct, rename="camel"):
     id: int
     secret: str
     key: KeyOut
+    public_id: str | None = None  # with signing keys and OAuth clients: what goes beside the secret

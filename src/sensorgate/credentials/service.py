@@ -11,12 +11,10 @@ import sqlalchemy as sa
 from sensorgate.accounts.models import organizations, users, workspaces
 from sensorgate.accounts.principal import Principal
 from sensorgate.audit import log
-from sensorgate.credentials import keys_out, store
+from sensorgate.credentials import keys_out, secrets, store
 from sensorgate.credentials.models import credentials
 from sensorgate.credentials.schemas import KeyCreated, KeyIn, KeyOut
 from sensorgate.credentials.scopes import DEFAULT_EXPIRY, DEFAULT_SCOPES, EXPIRY_PRESETS, PERMISSION_FOR_SCOPE
-from sensorgate.kit import keys
-from sensorgate.kit.crypto import keyed_hash
 from sensorgate.kit.errors import BadRequest, Conflict, Forbidden, NotFound
 from sensorgate.kit.timeparse import parse_time
 from sensorgate.measurements import units
@@ -35,6 +33,7 @@ class Origin:
     user_agent: str | None
     now: datetime
     pepper: str
+    master_key: bytes = b""  # needed to make signing keys only
 
 
 def _creating_organizations(principal: Principal) -> list[int]:
@@ -143,8 +142,6 @@ def _lifetime(conn: sa.Connection, principal: Principal, organization_id: int, b
 
 
 def create_key(conn: sa.Connection, principal: Principal, body: KeyIn, request: Origin) -> KeyCreated:
-    if body.kind != "api_key":
-        raise BadRequest(f"kind {body.kind} is not available yet; create an api_key")
     organization_id, mode, workspace_ids = _workspaces(conn, principal, body)
     scopes = _scopes(principal, organization_id, body)
     group = _device_group(conn, principal, body, mode, workspace_ids)
@@ -162,6 +159,7 @@ def create_key(conn: sa.Connection, principal: Principal, body: KeyIn, request: 
         {
             "organization_id": organization_id,
             "kind": body.kind,
+            "public_id": secrets.new_public_id(body.kind),
             "name": body.name,
             "description": body.description,
             "owner_name": body.owner,
@@ -181,19 +179,13 @@ def create_key(conn: sa.Connection, principal: Principal, body: KeyIn, request: 
             "updated_at": request.now,
         },
     )
-    secret = keys.new_key()
+    secret, stored = secrets.mint(body.kind, request.pepper, request.master_key)
     store.insert_secret(
-        conn,
-        {
-            "credential_id": credential_id,
-            "prefix": keys.display_prefix(secret),
-            "secret_hash": keyed_hash(request.pepper, secret),
-            "created_at": request.now,
-            "expires_at": expires,
-        },
+        conn, {"credential_id": credential_id, **stored, "created_at": request.now, "expires_at": expires}
     )
-    audit(conn, principal, organization_id, credential_id, "created", request, {"scopes": scopes})
-    return KeyCreated(id=credential_id, secret=secret, key=key_out(conn, credential_id))
+    audit(conn, principal, organization_id, credential_id, "created", request, {"kind": body.kind, "scopes": scopes})
+    key = key_out(conn, credential_id)
+    return KeyCreated(id=credential_id, secret=secret, key=key, public_id=key.public_id)
 
 
 def _limits(body: KeyIn) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import ipaddress
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import sqlalchemy as sa
 
@@ -76,7 +76,7 @@ class KeyVerifier:
         if record.expires_at <= now:
             self._refuse(record, "expired", address, user_agent)
             raise Unauthorized("expired API key", error="invalid_token")
-        if record.networks and not _allowed(address, record.networks):
+        if record.networks and not allowed(address, record.networks):
             self._refuse(record, "address", address, user_agent)
             raise Forbidden("this key may not be used from this address")
         return record.principal
@@ -95,7 +95,7 @@ class KeyVerifier:
             self._cache.pop(digest, None)
 
 
-def _allowed(address: str | None, networks: tuple[Network, ...]) -> bool:
+def allowed(address: str | None, networks: tuple[Network, ...]) -> bool:
     try:
         ip = ipaddress.ip_address(address or "")
     except ValueError:
@@ -109,15 +109,26 @@ def load(conn: sa.Connection, digest: bytes) -> KeyRecord | None:
             credentials,
             credential_secrets.c.expires_at.label("secret_expires_at"),
             credential_secrets.c.revoked_at.label("secret_revoked_at"),
-            organizations.c.slug.label("organization"),
-            organizations.c.name.label("organization_name"),
         )
         .join(credentials, credentials.c.id == credential_secrets.c.credential_id)
-        .join(organizations, organizations.c.id == credentials.c.organization_id)
-        .where(credential_secrets.c.secret_hash == digest)
+        # Only API keys are presented whole; other kinds' secrets never travel as a bearer.
+        .where(credential_secrets.c.secret_hash == digest, credentials.c.kind == "api_key")
     ).first()
     if row is None:
         return None
+    return KeyRecord(
+        principal=principal_for(conn, row),
+        expires_at=row.secret_expires_at,
+        revoked=row.revoked_at is not None or row.secret_revoked_at is not None,
+        networks=networks_of(row),
+    )
+
+
+def principal_for(conn: sa.Connection, row: Any, scopes: frozenset[str] | None = None) -> Principal:
+    """The Principal of a credential row, for every scheme; `scopes` narrows it (an OAuth token's scope)."""
+    organization = conn.execute(
+        sa.select(organizations.c.slug, organizations.c.name).where(organizations.c.id == row.organization_id)
+    ).one()
     listed = set(row.workspace_ids)
     if row.workspace_mode == "all":
         everything = conn.execute(
@@ -126,9 +137,9 @@ def load(conn: sa.Connection, digest: bytes) -> KeyRecord | None:
         reach = frozenset(w for w in everything if w not in listed)
     else:
         reach = frozenset(listed)
-    scopes = frozenset(row.scopes)
-    membership = Membership(row.organization_id, row.organization, row.organization_name, "key", (), scopes)
-    principal = Principal(
+    held = frozenset(row.scopes) if scopes is None else frozenset(row.scopes) & scopes
+    membership = Membership(row.organization_id, organization.slug, organization.name, "key", (), held)
+    return Principal(
         kind=row.kind,
         user_id=None,
         email=None,
@@ -138,9 +149,7 @@ def load(conn: sa.Connection, digest: bytes) -> KeyRecord | None:
         device_group_id=row.device_group_id,
         units=dict(row.units),
     )
-    return KeyRecord(
-        principal=principal,
-        expires_at=row.secret_expires_at,
-        revoked=row.revoked_at is not None or row.secret_revoked_at is not None,
-        networks=tuple(ipaddress.ip_network(c, strict=False) for c in row.ip_allowlist),
-    )
+
+
+def networks_of(row: Any) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(c, strict=False) for c in row.ip_allowlist)

@@ -1,7 +1,9 @@
 """API key secrets: `sgk_`, 22 random base62 characters, then a 6-character base62 CRC32 of what precedes it.
 
 32 characters in all (API.md). The checksum lets a mistyped or truncated key be refused without touching the
-database, and lets secret scanners recognise leaked keys.
+database, and lets secret scanners recognise leaked keys. The other credential kinds use the same shape with
+their own prefixes: a signing key's public id `sgp_` and secret `sgs_`, an OAuth client's id `sgc_` and secret
+`sgo_`. Signing secrets are longer (43 random characters, 256 bits), since they key an HMAC-SHA384.
 """
 
 from __future__ import annotations
@@ -29,16 +31,16 @@ def checksum(body: str) -> str:
     return _base62(zlib.crc32(body.encode()), CHECK_LENGTH)
 
 
-def new_key() -> str:
-    body = PREFIX + "".join(secrets.choice(ALPHABET) for _ in range(RANDOM_LENGTH))
+def new_key(prefix: str = PREFIX, random_length: int = RANDOM_LENGTH) -> str:
+    body = prefix + "".join(secrets.choice(ALPHABET) for _ in range(random_length))
     return body + checksum(body)
 
 
-def well_formed(secret: str) -> bool:
+def well_formed(secret: str, prefix: str = PREFIX, random_length: int = RANDOM_LENGTH) -> bool:
     """Prefix, length, alphabet and checksum: everything that can be checked without the database."""
-    if len(secret) != LENGTH or not secret.startswith(PREFIX):
+    if len(secret) != len(prefix) + random_length + CHECK_LENGTH or not secret.startswith(prefix):
         return False
-    rest = secret[len(PREFIX) :]
+    rest = secret[len(prefix) :]
     # Base62 is exactly the ASCII letters and digits; two C-level checks beat a loop over the alphabet 10 times.
     if not (rest.isascii() and rest.isalnum()):
         return False

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from litestar.di import NamedDependency
 
 from sensorgate.accounts.throttle import LoginThrottle
+from sensorgate.credentials.signing import SignatureVerifier
 from sensorgate.credentials.verify import KeyVerifier
 from sensorgate.db.engine import Database
 from sensorgate.settings import Settings
@@ -22,6 +23,7 @@ class AppState:
     db: Database
     login_throttle: LoginThrottle
     keys: KeyVerifier
+    signed: SignatureVerifier
     usage: UsageRecorder
 
 

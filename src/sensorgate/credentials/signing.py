@@ -1,0 +1,167 @@
+"""Signed requests (kind signing_key): `X-API-Key: <publicId>`, `X-Nonce: <epoch ms>`, `X-Signature: <hex>`.
+
+The signature is hex HMAC-SHA384, keyed with the secret, over a compact JSON string (API.md):
+- v1, Aquanow-compatible: {"httpMethod":"GET","path":"/v1/sensors","nonce":"1618307861949"}
+- v2 (`X-Signature-Version: 2`) adds, after path, "query" (the raw query string) and "bodySha256" (hex).
+The path is the one on the request line, without host or query, exactly as sent.
+
+The checks run cheapest first: headers and the nonce's time window (no database), the key (a 1-second cache,
+as API keys have, so a revocation reaches every process within a second), the signature against each live
+secret of the key (a reissue leaves two for a while), and last the nonce's first use, so that a forged request
+cannot burn a real client's nonce.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NoReturn
+
+import sqlalchemy as sa
+from litestar import Request
+
+from sensorgate.accounts.principal import Principal
+from sensorgate.credentials.models import credential_secrets, credentials
+from sensorgate.credentials.nonces import WINDOW_MS, NonceStore
+from sensorgate.credentials.secrets import PUBLIC_FORMATS, SIGNING_PURPOSE
+from sensorgate.credentials.verify import CACHE_MAX, CACHE_SECONDS, Network, allowed, networks_of, principal_for
+from sensorgate.db.engine import Database
+from sensorgate.kit import keys
+from sensorgate.kit.errors import Forbidden, Unauthorized
+from sensorgate.kit.sealing import unseal
+from sensorgate.service import metrics
+from sensorgate.usage.recorder import UsageRecorder
+
+MAX_NONCE_LENGTH = 20
+
+
+def canonical(method: str, path: str, nonce: str, query: str | None = None, body_sha256: str | None = None) -> bytes:
+    """The signed string: v1 without query and body hash, v2 with both. Key order is part of the contract."""
+    fields: dict[str, str] = {"httpMethod": method, "path": path}
+    if query is not None and body_sha256 is not None:
+        fields |= {"query": query, "bodySha256": body_sha256}
+    fields["nonce"] = nonce
+    return json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def sign(secret: str, message: bytes) -> str:
+    return hmac.new(secret.encode(), message, hashlib.sha384).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class SigningRecord:
+    principal: Principal
+    secrets: tuple[tuple[str, datetime], ...]  # live secrets and their expiry
+    revoked: bool
+    networks: tuple[Network, ...]
+
+
+class SignatureVerifier:
+    def __init__(self, db: Database, master_key: bytes, usage: UsageRecorder, nonces: NonceStore) -> None:
+        self.db = db
+        self.master_key = master_key
+        self.usage = usage
+        self.nonces = nonces
+        self._cache: dict[str, tuple[float, SigningRecord | None]] = {}
+
+    async def verify(
+        self, request: Request[Any, Any, Any], public_id: str, address: str, user_agent: str | None, now: datetime
+    ) -> Principal:
+        headers = request.headers
+        nonce = headers.get("x-nonce", "")
+        signature = headers.get("x-signature", "").strip().lower()
+        version = headers.get("x-signature-version", "1").strip()
+        if version not in ("1", "2"):
+            _refuse_unknown("unsupported X-Signature-Version; send 1 or 2")
+        if not (nonce.isascii() and nonce.isdigit() and len(nonce) <= MAX_NONCE_LENGTH):
+            _refuse_unknown("X-Nonce must be the epoch time in milliseconds")
+        if abs(int(nonce) - int(now.timestamp() * 1000)) > WINDOW_MS:
+            _refuse_unknown("stale nonce: X-Nonce must be within 300 seconds of the server's time")
+        if not keys.well_formed(public_id, *PUBLIC_FORMATS["signing_key"]):
+            _refuse_unknown("unknown signing key")
+        record = await self._record(public_id)
+        if record is None:
+            _refuse_unknown("unknown signing key")
+        credential_id = record.principal.credential_id
+        assert credential_id is not None
+        live = [secret for secret, expires in record.secrets if expires > now]
+        if record.revoked:
+            self._refuse(credential_id, "revoked", "revoked signing key", address, user_agent)
+        if not live:
+            self._refuse(credential_id, "expired", "expired signing key", address, user_agent)
+        message = await _message(request, nonce, version)
+        if not any(hmac.compare_digest(sign(secret, message), signature) for secret in live):
+            self._refuse(credential_id, "signature", "bad signature", address, user_agent)
+        if record.networks and not allowed(address, record.networks):
+            metrics.key_refused("address")
+            self.usage.refused(credential_id, "address", address, user_agent)
+            raise Forbidden("this key may not be used from this address")
+        if not await self.nonces.first_use(credential_id, nonce):
+            self._refuse(
+                credential_id, "replayed", "replayed nonce: each X-Nonce is accepted once", address, user_agent
+            )
+        return record.principal
+
+    async def _record(self, public_id: str) -> SigningRecord | None:
+        clock = time.monotonic()
+        cached = self._cache.get(public_id)
+        if cached is not None and cached[0] > clock:
+            return cached[1]
+        record = await self.db.read(load_signing, public_id, self.master_key)
+        if len(self._cache) >= CACHE_MAX:
+            self._cache.clear()
+        self._cache[public_id] = (clock + CACHE_SECONDS, record)
+        return record
+
+    def forget(self, public_id: str | None) -> None:
+        if public_id is not None:
+            self._cache.pop(public_id, None)
+
+    def _refuse(self, credential_id: int, reason: str, message: str, address: str, user_agent: str | None) -> NoReturn:
+        metrics.key_refused(reason)
+        self.usage.refused(credential_id, reason, address, user_agent)
+        raise Unauthorized(message, error="invalid_token")
+
+
+def _refuse_unknown(message: str) -> NoReturn:
+    """A refusal before the key is known: nothing to charge it to but /metrics."""
+    metrics.key_refused("signed request")
+    raise Unauthorized(message, error="invalid_token")
+
+
+async def _message(request: Request[Any, Any, Any], nonce: str, version: str) -> bytes:
+    scope = request.scope
+    raw_path = scope.get("raw_path") or scope["path"].encode()
+    path = raw_path.decode("latin-1").split("?", 1)[0]
+    method = scope["method"]
+    if version == "1":
+        return canonical(method, path, nonce)
+    # Litestar keeps the body it read, so the route still gets it.
+    body = await request.body()
+    query = scope.get("query_string", b"").decode("latin-1")
+    return canonical(method, path, nonce, query, hashlib.sha256(body).hexdigest())
+
+
+def load_signing(conn: sa.Connection, public_id: str, master_key: bytes) -> SigningRecord | None:
+    row = conn.execute(
+        sa.select(credentials).where(credentials.c.public_id == public_id, credentials.c.kind == "signing_key")
+    ).first()
+    if row is None:
+        return None
+    secrets = conn.execute(
+        sa.select(credential_secrets.c.sealed_secret, credential_secrets.c.expires_at).where(
+            credential_secrets.c.credential_id == row.id,
+            credential_secrets.c.revoked_at.is_(None),
+            credential_secrets.c.sealed_secret.is_not(None),
+        )
+    ).all()
+    return SigningRecord(
+        principal=principal_for(conn, row),
+        secrets=tuple((unseal(master_key, SIGNING_PURPOSE, s.sealed_secret).decode(), s.expires_at) for s in secrets),
+        revoked=row.revoked_at is not None,
+        networks=networks_of(row),
+    )
