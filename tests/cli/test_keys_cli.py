@@ -228,3 +228,18 @@ def test_keys_help_lists_the_commands(tmp_path: Path) -> None:
     create = invoke(["keys", "create", "--help"], tmp_path)
     for option in ("--workspace", "--name", "--scope", "--expires", "--kind", "--json", "--db"):
         assert option in create.output
+
+
+@pytest.mark.parametrize(("kind", "public", "secret", "label"), [
+    ("signing_key", "sgp_", "sgs_", "public id (X-API-Key)"),
+    ("oauth_client", "sgc_", "sgo_", "client_id"),
+])  # fmt: skip
+def test_create_other_kinds(install: Install, kind: str, public: str, secret: str, label: str) -> None:
+    created = install.keys("create", "--workspace", "acme", "--name", kind, "--kind", kind)
+    assert created["key"]["kind"] == kind and created["publicId"].startswith(public)
+    assert created["secret"].startswith(secret) and created["key"]["publicId"] == created["publicId"]
+    result = run(
+        ["keys", "create", "--workspace", "acme", "--name", "t", "--kind", kind, "--db", install.url], install.env
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"{label}: {public}" in flat(result.stdout) and f"shown once, store it now): {secret}" in flat(result.stdout)
