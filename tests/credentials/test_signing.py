@@ -121,6 +121,7 @@ def test_each_refusal_names_its_reason(owner: Client, app: Litestar) -> None:
     good = signed_headers(public_id, secret, "GET", "/v1/sensors")
     cases = [
         ({**good, "X-Signature": "0" * 96}, "bad signature"),
+        ({**good, "X-Signature": ("é" * 96).encode("latin-1")}, "bad signature"),
         (signed_headers(public_id, "sgs_" + "x" * 49, "GET", "/v1/sensors"), "bad signature"),
         (signed_headers(public_id, secret, "GET", "/v1/keys"), "bad signature"),  # signed for another path
         ({**good, "X-API-Key": "sgp_" + "0" * 28}, "unknown signing key"),

@@ -94,7 +94,8 @@ class SignatureVerifier:
         if not live:
             self._refuse(credential_id, "expired", "expired signing key", address, user_agent)
         message = await _message(request, nonce, version)
-        if not any(hmac.compare_digest(sign(secret, message), signature) for secret in live):
+        # compare_digest takes only ASCII str; a header may carry anything.
+        if not signature.isascii() or not any(hmac.compare_digest(sign(s, message), signature) for s in live):
             self._refuse(credential_id, "signature", "bad signature", address, user_agent)
         if record.networks and not allowed(address, record.networks):
             metrics.key_refused("address")
