@@ -22,8 +22,10 @@ from sensorgate.accounts.guard import provide_principal
 from sensorgate.accounts.throttle import LoginThrottle
 from sensorgate.alarms import routes as alarms_routes
 from sensorgate.console import routes as console_routes
+from sensorgate.credentials import oauth_routes
 from sensorgate.credentials import routes as credentials_routes
 from sensorgate.credentials.nonces import NonceStore
+from sensorgate.credentials.oauth import OAuthServer
 from sensorgate.credentials.signing import SignatureVerifier
 from sensorgate.credentials.verify import KeyVerifier
 from sensorgate.db.engine import Database, create_engine
@@ -48,6 +50,7 @@ ROUTES: list[ControllerRouterHandler] = [
     *measurements_routes.ROUTES,
     *alarms_routes.ROUTES,
     *credentials_routes.ROUTES,
+    *oauth_routes.ROUTES,
     *console_routes.ROUTES,
 ]
 
@@ -64,6 +67,7 @@ def create_app(settings: Settings, *, access_stream: TextIO | None = None) -> Li
         keys=KeyVerifier(db, settings.hash_pepper, usage),
         signed=SignatureVerifier(db, settings.master_key_bytes, usage, NonceStore(settings.redis_url)),
         usage=usage,
+        oauth=OAuthServer(settings, db, usage),
     )
 
     @asynccontextmanager

@@ -67,6 +67,14 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     usage_flush_seconds: Annotated[float, msgspec.Meta(ge=0.1, le=3600)] = 1.0
     # Run the periodic jobs (the purge) inside serve; turn off when cron runs `sensorgate jobs run`.
     scheduler: bool = True
+    # OAuth2 access tokens (JWTs): their lifetime, and the `iss` and `aud` they carry and must carry to be
+    # accepted. Set the issuer to the service's public URL when integrators check it; changing either one
+    # invalidates every token already issued.
+    token_lifetime_seconds: Annotated[int, msgspec.Meta(ge=60, le=86_400)] = 3600
+    oauth_issuer: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] = "urn:sensorgate"
+    oauth_audience: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] = "urn:sensorgate:api"
+    # A new token-signing key every this many days; old public keys stay published until their last token expires.
+    jwt_rotation_days: Annotated[int, msgspec.Meta(ge=1, le=365)] = 30
 
     @property
     def sqlalchemy_url(self) -> str:

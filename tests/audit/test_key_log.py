@@ -54,7 +54,7 @@ def test_the_log_holds_lifecycle_uses_and_refusals(owner: Client, app: Litestar)
         ("refused", "revoked"),
     ]
     created, used, scope = items[:3]
-    assert created["actorUser"] == 1 and created["details"] == {"scopes": ["data:read"]}
+    assert created["actorUser"] == 1 and created["details"] == {"kind": "api_key", "scopes": ["data:read"]}
     assert used["count"] == 3 and used["userAgent"] == "bms/2.1" and used["ip"] == "testclient"
     assert used["time"].endswith(":00.000Z") and used["time"] <= used["lastAt"]
     assert scope["count"] == 1 and scope["userAgent"] == "testclient"
@@ -90,7 +90,7 @@ def test_the_log_as_csv(owner: Client, app: Litestar) -> None:
     assert [r["event"] for r in rows] == ["created", "used"]
     # What a caller sent as its user agent must not become a spreadsheet formula.
     assert rows[1]["userAgent"] == "'=HYPERLINK(evil)" and rows[1]["count"] == "1"
-    assert rows[0]["actorUser"] == "1" and rows[0]["details"] == '{"scopes":["data:read"]}'
+    assert rows[0]["actorUser"] == "1" and rows[0]["details"] == '{"kind":"api_key","scopes":["data:read"]}'
 
 
 def test_from_and_to_choose_the_window(owner: Client, db: Any) -> None:

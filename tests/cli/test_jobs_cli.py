@@ -45,6 +45,7 @@ def test_jobs_run_purges_and_reports(tmp_path: Path) -> None:
     assert again.exit_code == 0
     assert json.loads(again.output) | {"finishedAt": ""} == {
         "job": "purge", "finishedAt": "", "secretsPurged": 0, "usageMinutesDeleted": 0, "usageDaysDeleted": 0,
+        "revokedTokensDeleted": 0,
     }  # fmt: skip
     assert "old" in dev(["keys", "list"], tmp_path) and key["id"] == 1  # the key itself stays
 

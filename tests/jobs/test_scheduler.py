@@ -25,4 +25,6 @@ def test_the_scheduler_runs_the_purge_and_stops(db: Database, monkeypatch: pytes
     asyncio.run(serve_a_moment())
     row = db.read_sync(lambda conn: conn.execute(sa.select(job_runs)).one())
     assert row.name == "purge" and row.last_finished_at is not None and row.claimed_until is None
-    assert row.last_result == {"secretsPurged": 0, "usageMinutesDeleted": 0, "usageDaysDeleted": 0}
+    assert row.last_result == {
+        "secretsPurged": 0, "usageMinutesDeleted": 0, "usageDaysDeleted": 0, "revokedTokensDeleted": 0
+    }  # fmt: skip

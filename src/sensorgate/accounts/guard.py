@@ -1,8 +1,9 @@
 """Authentication happens here, once per request, and yields a Principal.
 
-An API key may come as `X-API-Key`, `ApiKey` or `Authorization: Bearer`; without one, the console session
-cookie is used. Routes that need a caller declare a `principal` parameter, and the scope they need in
-`opt={"scope": ...}`; none reads credential headers itself.
+A credential may come as `X-API-Key`, `ApiKey` or `Authorization: Bearer`: an API key, an OAuth access token
+(a JWT), or, with `X-Signature`, a signing key's public id; without one, the console session cookie is used.
+Routes that need a caller declare a `principal` parameter, and the scope they need in `opt={"scope": ...}`;
+none reads credential headers itself.
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ async def _credential_principal(
     """One branch per credential scheme; each yields the credential's Principal or raises its 401 or 403."""
     if "x-signature" in request.headers:
         return await app_state.signed.verify(request, secret, address, user_agent, utcnow())
+    if secret.count(".") == 2:
+        # A JWT (header.payload.signature): an OAuth access token. Keys and public ids never hold a dot.
+        return await app_state.oauth.tokens.verify(secret, address, user_agent, utcnow())
     return await app_state.keys.verify(secret, address, user_agent, utcnow())
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from sensorgate.credentials.oauth import purge_revoked_tokens
 from sensorgate.credentials.purge import purge_secrets
 from sensorgate.db.engine import Database
 from sensorgate.jobs.models import job_runs
@@ -25,9 +26,15 @@ USAGE_MINUTES_KEPT = timedelta(days=90)
 
 
 def purge(conn: sa.Connection, now: datetime) -> dict[str, Any]:
-    """Dead secrets' hashes after 28 days; per-minute usage after 90 days; per-day usage after 400."""
+    """Dead secrets' hashes after 28 days; per-minute usage after 90 days; per-day usage after 400; revocations
+    of access tokens once the tokens have expired."""
     minutes, days = usage_store.delete_before(conn, now - USAGE_MINUTES_KEPT, (now - timedelta(days=KEPT_DAYS)).date())
-    return {"secretsPurged": purge_secrets(conn, now), "usageMinutesDeleted": minutes, "usageDaysDeleted": days}
+    return {
+        "secretsPurged": purge_secrets(conn, now),
+        "usageMinutesDeleted": minutes,
+        "usageDaysDeleted": days,
+        "revokedTokensDeleted": purge_revoked_tokens(conn, now),
+    }
 
 
 JOBS: dict[str, Callable[[sa.Connection, datetime], dict[str, Any]]] = {"purge": purge}

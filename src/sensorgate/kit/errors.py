@@ -29,6 +29,11 @@ class ApiError(Exception):
     def error(self) -> str:
         return HTTPStatus(self.status).phrase
 
+    @property
+    def error_description(self) -> str | None:
+        """Only OAuth errors repeat the message here, as RFC 6749 names it."""
+        return None
+
 
 class BadRequest(ApiError):
     status = 400
@@ -70,3 +75,36 @@ class TooManyRequests(ApiError):
 
 class ServiceUnavailable(ApiError):
     status = 503
+
+
+class OAuthError(ApiError):
+    """An error of the OAuth endpoints (RFC 6749 §5.2, RFC 7009, RFC 7662).
+
+    `error` is the RFC's code (invalid_request, invalid_scope, ...) rather than the status phrase, and the body
+    repeats the message as `error_description`: one body that an OAuth library and our error object both read.
+    """
+
+    status = 400
+
+    def __init__(self, code: str, message: str) -> None:
+        # Token endpoint answers must never be cached (RFC 6749 §5.1), errors included.
+        super().__init__(message, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+        self.code = code
+
+    @property
+    def error(self) -> str:
+        return self.code
+
+    @property
+    def error_description(self) -> str | None:
+        return self.message
+
+
+class InvalidClient(OAuthError):
+    """Client authentication failed: a 401 with a Basic challenge, as RFC 6749 §5.2 asks."""
+
+    status = 401
+
+    def __init__(self, message: str) -> None:
+        super().__init__("invalid_client", message)
+        self.headers["WWW-Authenticate"] = 'Basic realm="sensorgate"'

@@ -29,6 +29,8 @@ class ErrorBody(msgspec.Struct, rename="camel", omit_defaults=True):
     error_id: str
     trace_id: str
     details: list[dict[str, object]] | None = None
+    # OAuth errors only: RFC 6749 §5.2 reads the message under this name.
+    error_description: str | None = msgspec.field(default=None, name="error_description")
 
 
 def render_error(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
@@ -46,12 +48,13 @@ def render_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Er
         timestamp=iso(utcnow()),
         path=request.url.path,
         status=status,
-        error=HTTPStatus(status).phrase,
+        error=exc.error if isinstance(exc, ApiError) else HTTPStatus(status).phrase,
         message=message,
         request_id=context.request_id,
         error_id=error_id,
         trace_id=context.trace_id,
         details=details,
+        error_description=exc.error_description if isinstance(exc, ApiError) else None,
     )
     return Response(body, status_code=status, headers=headers, media_type=MediaType.JSON)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from litestar.di import NamedDependency
 
 from sensorgate.accounts.throttle import LoginThrottle
+from sensorgate.credentials.oauth import OAuthServer
 from sensorgate.credentials.signing import SignatureVerifier
 from sensorgate.credentials.verify import KeyVerifier
 from sensorgate.db.engine import Database
@@ -25,6 +26,8 @@ class AppState:
     keys: KeyVerifier
     signed: SignatureVerifier
     usage: UsageRecorder
+    # OAuth2: issues tokens at /v1/oauth/token, and its `tokens` verifies them for the guard.
+    oauth: OAuthServer
 
 
 # How a route or dependency asks for the app state.

@@ -1,0 +1,230 @@
+"""OAuth2 client credentials (RFC 6749 §4.4): issuing access tokens, revoking them (RFC 7009) and
+introspecting them (RFC 7662). No HTTP objects here: the routes pass the parsed form and the Authorization header.
+
+A client is a credential of kind oauth_client: its public id is the client_id, and each of its live secrets is a
+client_secret, compared by keyed hash in constant time. An access token is an RFC 9068 JWT signed with the
+current key of jwt_keys.py; its scope narrows the client's, and it never outlives the secret that obtained it.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import jwt
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from sensorgate.accounts.principal import Principal
+from sensorgate.credentials import oauth_requests as requests
+from sensorgate.credentials.jwt_keys import ALGORITHM, KeyRing
+from sensorgate.credentials.models import credential_secrets, credentials
+from sensorgate.credentials.oauth_models import revoked_tokens
+from sensorgate.credentials.oauth_schemas import IntrospectionOut, TokenOut
+from sensorgate.credentials.oauth_throttle import RateState, TokenThrottle
+from sensorgate.credentials.service import Origin, audit
+from sensorgate.credentials.tokens import BadToken, Claims, TokenVerifier, address_allowed, load_state, refusal_of
+from sensorgate.credentials.verify import Network, networks_of
+from sensorgate.db.engine import Database
+from sensorgate.kit.crypto import KeyedHasher
+from sensorgate.kit.errors import InvalidClient, OAuthError
+from sensorgate.kit.timeutil import iso
+from sensorgate.settings import Settings
+from sensorgate.usage.recorder import UsageRecorder
+
+# Token types (RFC 9068, RFC 6750).
+JWT_TYPE = "at+jwt"
+BEARER = "Bearer"
+UNKNOWN_CLIENT = "client authentication failed: unknown client_id or wrong client_secret"
+
+
+@dataclass(frozen=True, slots=True)
+class Client:
+    """An authenticated client, and the secret it authenticated with."""
+
+    credential_id: int
+    organization_id: int
+    client_id: str
+    scopes: list[str]
+    networks: tuple[Network, ...]
+    secret_id: int
+    secret_expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    error: OAuthError
+    credential_id: int | None = None  # a known client's refusals go to its usage log...
+    reason: str | None = None  # ...under this reason
+
+
+class OAuthServer:
+    """The token, revocation and introspection endpoints' rules, and the verifier of the tokens they issue."""
+
+    def __init__(self, settings: Settings, db: Database, usage: UsageRecorder) -> None:
+        self.db = db
+        self.usage = usage
+        self.issuer = settings.oauth_issuer
+        self.audience = settings.oauth_audience
+        self.lifetime = timedelta(seconds=settings.token_lifetime_seconds)
+        self.keys = KeyRing(db, settings.master_key_bytes, timedelta(days=settings.jwt_rotation_days), self.lifetime)
+        self.tokens = TokenVerifier(db, self.keys, usage, self.issuer, self.audience)
+        self.throttle = TokenThrottle(settings.redis_url)
+        self._hash = KeyedHasher(settings.hash_pepper)
+
+    async def token(
+        self, form: dict[str, str], authorization: str | None, origin: Origin
+    ) -> tuple[TokenOut, RateState | None]:
+        """A new access token for the client, and the state of its rate limit."""
+        presented = requests.client_credentials(form, authorization)
+        requests.check_grant_type(form)
+        client = await self._authenticate(presented, origin)
+        scopes = requests.granted_scopes(client.scopes, form.get("scope"))
+        if client.networks and not address_allowed(origin.ip, client.networks):
+            self.usage.refused(client.credential_id, "address", origin.ip, origin.user_agent)
+            raise OAuthError("invalid_grant", "this client may not obtain tokens from this address")
+        rate = await self.throttle.take(client.client_id)
+        issued = await self.db.write(self._issue, client, scopes, origin)
+        return issued, rate
+
+    async def revoke(self, form: dict[str, str], authorization: str | None, origin: Origin) -> None:
+        """RFC 7009: end one of the client's own tokens. A token that is not ours, or already expired, needs
+        nothing done and gets the same 200."""
+        presented = requests.client_credentials(form, authorization)
+        token = requests.required(form, "token")
+        client = await self._authenticate(presented, origin)
+        try:
+            claims = await self.tokens.decode(token)
+        except BadToken:
+            return
+        if claims.client_id != client.client_id:
+            raise OAuthError("unauthorized_client", "this token was issued to another client")
+        if claims.exp > origin.now.timestamp():
+            await self.db.write(_record_revocation, client, claims, origin)
+        self.tokens.forget(token)
+
+    async def introspect(self, form: dict[str, str], authorization: str | None, origin: Origin) -> IntrospectionOut:
+        """RFC 7662, for the client's own tokens; the database is asked afresh, not through the 1 s cache."""
+        presented = requests.client_credentials(form, authorization)
+        token = requests.required(form, "token")
+        client = await self._authenticate(presented, origin)
+        try:
+            claims = await self.tokens.decode(token)
+        except BadToken:
+            return IntrospectionOut(active=False)
+        if claims.client_id != client.client_id:
+            return IntrospectionOut(active=False)
+        state = await self.db.read(load_state, claims)
+        if state.credential_id is None or refusal_of(claims, state, origin.now) is not None:
+            return IntrospectionOut(active=False)
+        return IntrospectionOut(
+            active=True,
+            scope=claims.scope,
+            client_id=claims.client_id,
+            sub=claims.client_id,
+            exp=claims.exp,
+            iat=claims.iat,
+            iss=self.issuer,
+            aud=self.audience,
+            jti=claims.jti,
+            token_type=BEARER,
+        )
+
+    async def _authenticate(self, presented: requests.Presented, origin: Origin) -> Client:
+        # Hash before asking the database, known client or not, so that the time taken tells nothing.
+        digest = self._hash(presented.secret)
+        found = await self.db.read(authenticate, presented.client_id, digest, origin.now)
+        if isinstance(found, Refusal):
+            if found.credential_id is not None and found.reason is not None:
+                self.usage.refused(found.credential_id, found.reason, origin.ip, origin.user_agent)
+            raise found.error
+        return found
+
+    def _issue(self, conn: sa.Connection, client: Client, scopes: list[str], origin: Origin) -> TokenOut:
+        signing = self.keys.signing_key(conn, origin.now)
+        issued_at = int(origin.now.timestamp())
+        expires = min(issued_at + int(self.lifetime.total_seconds()), int(client.secret_expires_at.timestamp()))
+        # The secret's id in the jti ties the token to that secret: ending the secret ends the token (tokens.py).
+        jti = f"{client.secret_id}.{secrets.token_urlsafe(16)}"
+        scope = " ".join(scopes)
+        claims = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": client.client_id,
+            "client_id": client.client_id,
+            "iat": issued_at,
+            "exp": expires,
+            "jti": jti,
+            "scope": scope,
+        }
+        token = jwt.encode(
+            claims, signing.private_key, algorithm=ALGORITHM, headers={"kid": signing.kid, "typ": JWT_TYPE}
+        )
+        details = {"jti": jti, "scope": scope, "expiresAt": iso(datetime.fromtimestamp(expires, origin.now.tzinfo))}
+        audit(conn, _actor(client), client.organization_id, client.credential_id, "token_issued", origin, details)
+        return TokenOut(access_token=token, token_type=BEARER, expires_in=expires - issued_at, scope=scope)
+
+
+def authenticate(conn: sa.Connection, client_id: str, digest: bytes, now: datetime) -> Client | Refusal:
+    """The client whose secret has this keyed hash, or why there is none.
+
+    The secret is checked before the client's state, so that only a caller who holds a secret learns that the
+    client is revoked or the secret expired.
+    """
+    row = conn.execute(sa.select(credentials).where(credentials.c.public_id == client_id)).first()
+    if row is None or row.deleted_at is not None:
+        return Refusal(InvalidClient(UNKNOWN_CLIENT))
+    matched = None
+    for secret in conn.execute(sa.select(credential_secrets).where(credential_secrets.c.credential_id == row.id)).all():
+        # Every stored hash is compared, in constant time, whichever matches.
+        if secret.secret_hash is not None and hmac.compare_digest(secret.secret_hash, digest):
+            matched = secret
+    if matched is None:
+        return Refusal(InvalidClient(UNKNOWN_CLIENT), row.id, "secret")
+    if row.kind != "oauth_client":
+        message = f"this credential is a {row.kind}; only oauth_client credentials may use client_credentials"
+        return Refusal(OAuthError("unauthorized_client", message))
+    if row.revoked_at is not None:
+        return Refusal(InvalidClient("this client has been revoked"), row.id, "revoked")
+    if matched.revoked_at is not None:
+        return Refusal(InvalidClient("this client secret has been revoked"), row.id, "revoked")
+    # A secret with less than a second left would yield a token that is already expired.
+    if matched.expires_at <= now + timedelta(seconds=1):
+        return Refusal(InvalidClient("this client secret has expired; reissue the client"), row.id, "expired")
+    return Client(
+        credential_id=row.id,
+        organization_id=row.organization_id,
+        client_id=client_id,
+        scopes=list(row.scopes),
+        networks=networks_of(row),
+        secret_id=matched.id,
+        secret_expires_at=matched.expires_at,
+    )
+
+
+def _record_revocation(conn: sa.Connection, client: Client, claims: Claims, origin: Origin) -> None:
+    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(revoked_tokens)
+    added = conn.execute(
+        insert.values(
+            jti=claims.jti,
+            credential_id=client.credential_id,
+            revoked_at=origin.now,
+            expires_at=datetime.fromtimestamp(claims.exp, origin.now.tzinfo),
+        )
+        .on_conflict_do_nothing(index_elements=[revoked_tokens.c.jti])
+        .returning(revoked_tokens.c.jti)
+    ).first()
+    if added is not None:  # the first revocation of this token, not a repeat
+        details = {"jti": claims.jti}
+        audit(conn, _actor(client), client.organization_id, client.credential_id, "token_revoked", origin, details)
+
+
+def purge_revoked_tokens(conn: sa.Connection, now: datetime) -> int:
+    """Revocations of tokens that have expired anyway: nothing can present them any more."""
+    return conn.execute(revoked_tokens.delete().where(revoked_tokens.c.expires_at < now)).rowcount
+
+
+def _actor(client: Client) -> Principal:
+    return Principal(kind="oauth_client", user_id=None, email=None, credential_id=client.credential_id)

@@ -1,0 +1,74 @@
+"""Token requests: at most 15 per 15 minutes per client (as Ayyeka allows), then 429 with Retry-After.
+
+A token lives an hour, so a well-behaved client needs a handful per hour; more is a client that fetches a token
+per call. Counted like login attempts (accounts/throttle.py): the `limits` library with a moving window, in
+memory by default or in Redis when SENSORGATE_REDIS_URL is set, so that every process shares the count.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+from limits import parse
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
+
+from sensorgate.kit.errors import TooManyRequests
+
+log = logging.getLogger("sensorgate.throttle")
+
+TOKEN_LIMIT = parse("15/15 minutes")
+NAMESPACE = "oauth-token"
+
+
+@dataclass(frozen=True, slots=True)
+class RateState:
+    remaining: int
+    reset_seconds: int
+
+    def headers(self) -> dict[str, str]:
+        """The IETF RateLimit-Policy and RateLimit fields (draft-ietf-httpapi-ratelimit-headers)."""
+        return {
+            "RateLimit-Policy": f'"token";q={TOKEN_LIMIT.amount};w={TOKEN_LIMIT.get_expiry()}',
+            "RateLimit": f'"token";r={self.remaining};t={self.reset_seconds}',
+        }
+
+
+class TokenThrottle:
+    def __init__(self, redis_url: str | None) -> None:
+        if redis_url:
+            # Short timeouts: an unreachable Redis must cost a token request half a second, not a hang.
+            storage = storage_from_string(
+                f"async+{redis_url}",
+                implementation="redispy",
+                socket_timeout=0.5,
+                socket_connect_timeout=0.5,
+                key_prefix="sensorgate",
+            )
+        else:
+            storage = storage_from_string("async+memory://")
+        self.limiter = MovingWindowRateLimiter(storage)
+
+    async def take(self, client_id: str) -> RateState | None:
+        """Count one token request of the client, or raise 429 when its window is full. None: not counted."""
+        try:
+            allowed = await self.limiter.hit(TOKEN_LIMIT, NAMESPACE, client_id)
+            stats = await self.limiter.get_window_stats(TOKEN_LIMIT, NAMESPACE, client_id)
+        except Exception:
+            # Fail open, as the login throttle does: the limit protects against waste, and a Redis outage
+            # must not stop every integration from getting tokens.
+            log.warning("token throttle storage unavailable; not throttling", exc_info=True)
+            return None
+        state = RateState(max(0, stats.remaining), max(1, math.ceil(stats.reset_time - time.time())))
+        if not allowed:
+            error = TooManyRequests(
+                f"at most {TOKEN_LIMIT.amount} token requests per 15 minutes per client; reuse the token until it "
+                "expires",
+                state.reset_seconds,
+            )
+            error.headers.update(state.headers())
+            raise error
+        return state
