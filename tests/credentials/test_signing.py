@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
 import time
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
 from litestar import Litestar
 from litestar.testing import TestClient
 
@@ -70,6 +73,16 @@ def test_the_signature_matches_openssl() -> None:
     if done.returncode != 0:
         pytest.skip("openssl is not installed")
     assert sign(secret, AQUANOW_EXAMPLE.encode()) == done.stdout.split()[0].decode()
+
+
+@given(method=st.text(max_size=10), path=st.text(max_size=40), nonce=st.text(max_size=20), query=st.text(max_size=40))
+def test_the_canonical_string_is_compact_json_in_key_order(method: str, path: str, nonce: str, query: str) -> None:
+    """Written by hand for speed, it must stay exactly what json.dumps makes, escapes included."""
+    compact = {"separators": (",", ":"), "ensure_ascii": False}
+    v1 = {"httpMethod": method, "path": path, "nonce": nonce}
+    assert canonical(method, path, nonce) == json.dumps(v1, **compact).encode()  # type: ignore[arg-type]
+    v2 = {"httpMethod": method, "path": path, "query": query, "bodySha256": "ab", "nonce": nonce}
+    assert canonical(method, path, nonce, query, "ab") == json.dumps(v2, **compact).encode()  # type: ignore[arg-type]
 
 
 def test_the_v2_string_adds_query_and_body_hash_in_order() -> None:

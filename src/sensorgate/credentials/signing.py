@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from json.encoder import encode_basestring as _json_string
 from typing import Any, NoReturn
 
 import sqlalchemy as sa
@@ -40,22 +40,32 @@ MAX_NONCE_LENGTH = 20
 
 
 def canonical(method: str, path: str, nonce: str, query: str | None = None, body_sha256: str | None = None) -> bytes:
-    """The signed string: v1 without query and body hash, v2 with both. Key order is part of the contract."""
-    fields: dict[str, str] = {"httpMethod": method, "path": path}
+    """The signed string: v1 without query and body hash, v2 with both. Key order is part of the contract.
+
+    Written out by hand, with the JSON string escaping of json.dumps(separators=(",", ":"), ensure_ascii=False):
+    the same bytes at a third of the cost, on every signed request.
+    """
+    head = '{"httpMethod":' + _json_string(method) + ',"path":' + _json_string(path)
     if query is not None and body_sha256 is not None:
-        fields |= {"query": query, "bodySha256": body_sha256}
-    fields["nonce"] = nonce
-    return json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode()
+        head += ',"query":' + _json_string(query) + ',"bodySha256":' + _json_string(body_sha256)
+    return (head + ',"nonce":' + _json_string(nonce) + "}").encode()
 
 
 def sign(secret: str, message: bytes) -> str:
     return hmac.new(secret.encode(), message, hashlib.sha384).hexdigest()
 
 
+def _signed_with(keyed: hmac.HMAC, message: bytes) -> str:
+    """`sign`, from an HMAC already keyed with the secret: copying it costs less than keying a new one."""
+    mac = keyed.copy()
+    mac.update(message)
+    return mac.hexdigest()
+
+
 @dataclass(frozen=True, slots=True)
 class SigningRecord:
     principal: Principal
-    secrets: tuple[tuple[str, datetime], ...]  # live secrets and their expiry
+    secrets: tuple[tuple[hmac.HMAC, datetime], ...]  # each live secret as a keyed HMAC-SHA384, and its expiry
     revoked: bool
     networks: tuple[Network, ...]
 
@@ -81,8 +91,6 @@ class SignatureVerifier:
             _refuse_unknown("X-Nonce must be the epoch time in milliseconds")
         if abs(int(nonce) - int(now.timestamp() * 1000)) > WINDOW_MS:
             _refuse_unknown("stale nonce: X-Nonce must be within 300 seconds of the server's time")
-        if not keys.well_formed(public_id, *PUBLIC_FORMATS["signing_key"]):
-            _refuse_unknown("unknown signing key")
         record = await self._record(public_id)
         if record is None:
             _refuse_unknown("unknown signing key")
@@ -95,7 +103,7 @@ class SignatureVerifier:
             self._refuse(credential_id, "expired", "expired signing key", address, user_agent)
         message = await _message(request, nonce, version)
         # compare_digest takes only ASCII str; a header may carry anything.
-        if not signature.isascii() or not any(hmac.compare_digest(sign(s, message), signature) for s in live):
+        if not signature.isascii() or not any(hmac.compare_digest(_signed_with(k, message), signature) for k in live):
             self._refuse(credential_id, "signature", "bad signature", address, user_agent)
         if record.networks and not allowed(address, record.networks):
             metrics.key_refused("address")
@@ -112,6 +120,9 @@ class SignatureVerifier:
         cached = self._cache.get(public_id)
         if cached is not None and cached[0] > clock:
             return cached[1]
+        # Only a well-formed id reaches the database (and the cache), so a hit needs no second look.
+        if not keys.well_formed(public_id, *PUBLIC_FORMATS["signing_key"]):
+            return None
         record = await self.db.read(load_signing, public_id, self.master_key)
         if len(self._cache) >= CACHE_MAX:
             self._cache.clear()
@@ -162,7 +173,10 @@ def load_signing(conn: sa.Connection, public_id: str, master_key: bytes) -> Sign
     ).all()
     return SigningRecord(
         principal=principal_for(conn, row),
-        secrets=tuple((unseal(master_key, SIGNING_PURPOSE, s.sealed_secret).decode(), s.expires_at) for s in secrets),
+        secrets=tuple(
+            (hmac.new(unseal(master_key, SIGNING_PURPOSE, s.sealed_secret), digestmod=hashlib.sha384), s.expires_at)
+            for s in secrets
+        ),
         revoked=row.revoked_at is not None,
         networks=networks_of(row),
     )
