@@ -18,6 +18,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -59,9 +60,23 @@ def postgres_bin_dir() -> Path | None:
     return None
 
 
+@dataclass
+class PostgresCluster:
+    """A throwaway cluster that a test may stop and start again (on the same port) to simulate a restart."""
+
+    url: str
+    pg_ctl: list[str]  # the pg_ctl command line up to its action, run as the right user
+
+    def stop(self) -> None:
+        subprocess.run([*self.pg_ctl, "-m", "fast", "-w", "stop"], check=True, capture_output=True)
+
+    def start(self) -> None:
+        subprocess.run([*self.pg_ctl, "-w", "start"], check=True, capture_output=True)
+
+
 @contextmanager
-def postgres_server() -> Iterator[str]:
-    """Yield the URL of a throwaway cluster's `postgres` database; stop and delete it afterwards."""
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """Start a throwaway cluster; stop and delete it afterwards."""
     bin_dir = postgres_bin_dir()
     if bin_dir is None:
         unavailable("PostgreSQL binaries (initdb, pg_ctl) not found")
@@ -81,19 +96,22 @@ def postgres_server() -> Iterator[str]:
         capture_output=True,
     )
     options = f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
-    subprocess.run(
-        [*run_as, str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(workdir / "log"), "-w", "start"],
-        check=True,
-        capture_output=True,
-    )
+    pg_ctl = [*run_as, str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(workdir / "log")]
+    cluster = PostgresCluster(f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", pg_ctl)
+    cluster.start()
     try:
         _wait_for_port(port)
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        yield cluster
     finally:
-        subprocess.run(
-            [*run_as, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], capture_output=True
-        )
+        subprocess.run([*pg_ctl, "-m", "immediate", "stop"], capture_output=True)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+@contextmanager
+def postgres_server() -> Iterator[str]:
+    """Yield the URL of a throwaway cluster's `postgres` database; stop and delete it afterwards."""
+    with postgres_cluster() as cluster:
+        yield cluster.url
 
 
 @contextmanager

@@ -111,9 +111,17 @@ class UsageRecorder:
                 log.exception("could not write the last usage counts at shutdown")
 
     async def _flush_forever(self, db: Database, every: float) -> None:
+        failing = False
         while True:
             await asyncio.sleep(every)
             try:
                 await self.flush(db)
             except Exception:
-                log.warning("could not write usage counts; keeping them for the next try", exc_info=True)
+                # Once per outage with the traceback, not once a second for as long as the database is down.
+                if not failing:
+                    log.warning("could not write usage counts; keeping them for the next try", exc_info=True)
+                failing = True
+            else:
+                if failing:
+                    log.info("usage counts written again")
+                failing = False
