@@ -150,7 +150,9 @@ def test_rfc_6749_errors(owner: Client, app: Litestar, case: str, status: int, c
     if case == "no client authentication":
         auth = {}
     elif case == "wrong secret":
-        auth = basic(made["publicId"], made["secret"][:-1] + "x")
+        secret = made["secret"]
+        # Another last character, whatever the last one was (1 secret in 62 ends in "x").
+        auth = basic(made["publicId"], secret[:-1] + ("y" if secret.endswith("x") else "x"))
     elif case == "unknown client":
         auth = basic("sgc_" + "A" * 28, made["secret"])
     elif case == "bearer instead of basic":
@@ -275,3 +277,23 @@ def test_jwks_publishes_public_keys_only(app: Litestar) -> None:
         again = anonymous.get("/.well-known/jwks.json").json()
     assert len(first["keys"]) == 1 and first == again
     assert not {"d", "p", "q"} & set(first["keys"][0])
+
+
+def test_an_access_token_cannot_renew_its_client(owner: Client, app: Litestar) -> None:
+    """A leaked one-hour token must not turn into a lasting client secret."""
+    made = oauth_client(owner, scopes=["data:read", "keys:read"], canRenew=True)
+    token = token_for(app, made, scope="data:read")
+    with as_key(app, token, "Authorization") as client:
+        assert_error(client.get("/v1/token/renew"), 403, "reissue")
+    assert len(owner.get(f"/v1/keys/{made['id']}").json()["secrets"]) == 1
+
+
+@pytest.mark.parametrize("client_id", ["a\x00b", "sgc_" + "0" * 28, "x" * 300])
+def test_a_malformed_or_unknown_client_id_is_invalid_client(app: Litestar, client_id: str) -> None:
+    """Checked before the database: a NUL byte would make PostgreSQL fail (a 500) rather than answer."""
+    with as_key(app, "") as anonymous:
+        response = anonymous.post(
+            "/v1/oauth/token",
+            data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": "sgo_x"},
+        )
+    assert_oauth_error(response, 401, "invalid_client")

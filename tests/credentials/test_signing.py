@@ -149,9 +149,15 @@ def test_each_refusal_names_its_reason(owner: Client, app: Litestar) -> None:
         # A refusal did not spend the real nonce: the genuine request still passes.
         assert client.get("/v1/sensors", headers=good).status_code == 200
         assert owner.post(f"/v1/keys/{key_id}/revoke").status_code == 200
-        assert_error(
-            client.get("/v1/sensors", headers=signed_headers(public_id, secret, "GET", "/v1/sensors")), 401, "revoked"
-        )
+        # Without the secret, nobody learns that the key is revoked...
+        forged = signed_headers(public_id, "sgs_" + "x" * 49, "GET", "/v1/sensors")
+        assert_error(client.get("/v1/sensors", headers=forged), 401, "bad signature")
+        # ...while its holder does.
+        genuine = signed_headers(public_id, secret, "GET", "/v1/sensors")
+        assert_error(client.get("/v1/sensors", headers=genuine), 401, "revoked")
+    # Forged requests are not the key's doing: only the holder's refusal is in its log.
+    items = owner.get(f"/v1/keys/{key_id}/log").json()["items"]
+    assert [e.get("reason") for e in items if e["event"] == "refused"] == ["revoked"]
 
 
 def test_v2_covers_query_and_body(owner: Client, app: Litestar) -> None:

@@ -44,6 +44,12 @@ def serve(db_url: str | None, host: str, port: int, workers: int, demo: bool, ru
                 "[yellow]warning:[/yellow] several workers on one SQLite file take turns to write; "
                 "use PostgreSQL to scale out"
             )
+        if not settings.redis_url:
+            err_console.print(
+                "[yellow]warning:[/yellow] without SENSORGATE_REDIS_URL each worker keeps its own counters: "
+                "a signed request's nonce could be replayed to another worker within 300 s, and the login and "
+                "token limits count per worker; set SENSORGATE_REDIS_URL to share them"
+            )
     base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"  # noqa: S104
     if prepared:
         _print_demo(base, *prepared)

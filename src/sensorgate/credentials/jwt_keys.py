@@ -116,6 +116,8 @@ def ensure_keys(
     current = started[-1]
     if current.signs_until - now <= min(LEAD, rotation / 2) and newest == current.generation:
         _insert(conn, newest + 1, now, current.signs_until, current.signs_until + rotation, master_key)
+        # Once a rotation: keys whose last token has expired go, so the table stays a handful of rows.
+        _delete_retired(conn, now, token_lifetime)
     return current
 
 

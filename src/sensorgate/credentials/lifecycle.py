@@ -123,6 +123,10 @@ def renew(conn: sa.Connection, principal: Principal, request: Origin) -> RenewOu
     """Called with a key that has canRenew: a fresh secret and lifetime, with the same permissions."""
     if principal.credential_id is None:
         raise Forbidden("renew is called with the API key to renew")
+    # Only an API key presents its own secret. An OAuth access token must never turn into a fresh client secret
+    # (a leaked one-hour token would become lasting access), nor a signed request into a new signing secret.
+    if principal.kind != "api_key":
+        raise Forbidden("renew is for API keys; a signing key or an OAuth client gets a new secret by reissue")
     row = store.credential(conn, principal.credential_id)
     if row is None or row.revoked_at is not None:
         raise NotFound("key not found")

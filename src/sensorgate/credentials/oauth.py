@@ -24,10 +24,12 @@ from sensorgate.credentials.models import credential_secrets, credentials
 from sensorgate.credentials.oauth_models import revoked_tokens
 from sensorgate.credentials.oauth_schemas import IntrospectionOut, TokenOut
 from sensorgate.credentials.oauth_throttle import RateState, TokenThrottle
+from sensorgate.credentials.secrets import PUBLIC_FORMATS
 from sensorgate.credentials.service import Origin, audit
 from sensorgate.credentials.tokens import BadToken, Claims, TokenVerifier, address_allowed, load_state, refusal_of
 from sensorgate.credentials.verify import Network, networks_of
 from sensorgate.db.engine import Database
+from sensorgate.kit import keys
 from sensorgate.kit.crypto import KeyedHasher
 from sensorgate.kit.errors import InvalidClient, OAuthError
 from sensorgate.kit.timeutil import iso
@@ -135,6 +137,10 @@ class OAuthServer:
     async def _authenticate(self, presented: requests.Presented, origin: Origin) -> Client:
         # Hash before asking the database, known client or not, so that the time taken tells nothing.
         digest = self._hash(presented.secret)
+        # Only a well-formed public id is looked up: anything else (a NUL byte, say) is simply unknown. A signing
+        # key's id passes, so that presenting one is told apart (unauthorized_client).
+        if not any(keys.well_formed(presented.client_id, *form) for form in PUBLIC_FORMATS.values()):
+            raise InvalidClient(UNKNOWN_CLIENT)
         found = await self.db.read(authenticate, presented.client_id, digest, origin.now)
         if isinstance(found, Refusal):
             if found.credential_id is not None and found.reason is not None:

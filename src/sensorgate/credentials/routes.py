@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -19,6 +20,8 @@ from sensorgate.kit.timeutil import utcnow
 from sensorgate.service.state import AppState, AppStateDep
 from sensorgate.usage import report
 
+logger = logging.getLogger(__name__)
+
 
 def _request(request: Request[Any, Any, Any], app_state: AppState) -> service.Origin:
     return service.Origin(
@@ -28,6 +31,14 @@ def _request(request: Request[Any, Any, Any], app_state: AppState) -> service.Or
         pepper=app_state.settings.hash_pepper,
         master_key=app_state.settings.master_key_bytes,
     )
+
+
+async def _flush(app_state: AppState) -> None:
+    """Write this process's pending usage first, so its last second shows; a report still answers if that fails."""
+    try:
+        await app_state.usage.flush(app_state.db)
+    except Exception:
+        logger.warning("could not write usage counts before a report; they are kept for the next try", exc_info=True)
 
 
 def _forget(app_state: AppState, key: KeyOut, hashes: list[bytes]) -> None:
@@ -76,7 +87,7 @@ class KeyController(Controller):
         and the keys it created."""
         when = report.parse_day(day, utcnow())
         visible = service.reportable_keys(principal, "usage:read")
-        await app_state.usage.flush(app_state.db)  # so this process's last second of use shows
+        await _flush(app_state)
         return await app_state.db.read(report.usage_report, visible, when)
 
     @get(
@@ -97,7 +108,7 @@ class KeyController(Controller):
         the last address and user agent) and refused (per minute and reason). `format=csv` answers text/csv.
         Needs the key to be yours to see, or audit:read on a key reading itself or the keys it created."""
         lower, upper = log.window(start, end, utcnow())
-        await app_state.usage.flush(app_state.db)
+        await _flush(app_state)
         trail = await app_state.db.read(service.key_log, principal, key_id, lower, upper)
         if fmt == "csv":
             return Response(

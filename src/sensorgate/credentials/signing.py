@@ -6,9 +6,9 @@ The signature is hex HMAC-SHA384, keyed with the secret, over a compact JSON str
 The path is the one on the request line, without host or query, exactly as sent.
 
 The checks run cheapest first: headers and the nonce's time window (no database), the key (a 1-second cache,
-as API keys have, so a revocation reaches every process within a second), the signature against each live
-secret of the key (a reissue leaves two for a while), and last the nonce's first use, so that a forged request
-cannot burn a real client's nonce.
+as API keys have, so a revocation reaches every process within a second), the signature against each secret
+of the key (a reissue leaves two for a while), then revocation and expiry (only for a caller who proved it
+holds a secret), and last the nonce's first use, so that a forged request cannot burn a real client's nonce.
 """
 
 from __future__ import annotations
@@ -65,7 +65,8 @@ def _signed_with(keyed: hmac.HMAC, message: bytes) -> str:
 @dataclass(frozen=True, slots=True)
 class SigningRecord:
     principal: Principal
-    secrets: tuple[tuple[hmac.HMAC, datetime], ...]  # each live secret as a keyed HMAC-SHA384, and its expiry
+    # Every secret not yet purged, as a keyed HMAC-SHA384, with its expiry and whether it was revoked.
+    secrets: tuple[tuple[hmac.HMAC, datetime, bool], ...]
     revoked: bool
     networks: tuple[Network, ...]
 
@@ -96,15 +97,22 @@ class SignatureVerifier:
             _refuse_unknown("unknown signing key")
         credential_id = record.principal.credential_id
         assert credential_id is not None
-        live = [secret for secret, expires in record.secrets if expires > now]
-        if record.revoked:
-            self._refuse(credential_id, "revoked", "revoked signing key", address, user_agent)
-        if not live:
-            self._refuse(credential_id, "expired", "expired signing key", address, user_agent)
         message = await _message(request, nonce, version)
-        # compare_digest takes only ASCII str; a header may carry anything.
-        if not signature.isascii() or not any(hmac.compare_digest(_signed_with(k, message), signature) for k in live):
-            self._refuse(credential_id, "signature", "bad signature", address, user_agent)
+        # The signature first, against every stored secret (each compared, in constant time): a public id is not
+        # secret, so only a caller holding a secret may learn that the key is revoked or expired, or write a
+        # refusal into its log. A forged request is counted in /metrics alone, like an unknown key.
+        matched: tuple[datetime, bool] | None = None
+        if signature.isascii():  # compare_digest takes only ASCII str; a header may carry anything
+            for keyed, expires, revoked in record.secrets:
+                if hmac.compare_digest(_signed_with(keyed, message), signature):
+                    matched = (expires, revoked)
+        if matched is None:
+            _refuse_unknown("bad signature")
+        expires, revoked = matched
+        if record.revoked or revoked:
+            self._refuse(credential_id, "revoked", "revoked signing key", address, user_agent)
+        if expires <= now:
+            self._refuse(credential_id, "expired", "expired signing key", address, user_agent)
         if record.networks and not allowed(address, record.networks):
             metrics.key_refused("address")
             self.usage.refused(credential_id, "address", address, user_agent)
@@ -165,16 +173,18 @@ def load_signing(conn: sa.Connection, public_id: str, master_key: bytes) -> Sign
     if row is None:
         return None
     secrets = conn.execute(
-        sa.select(credential_secrets.c.sealed_secret, credential_secrets.c.expires_at).where(
-            credential_secrets.c.credential_id == row.id,
-            credential_secrets.c.revoked_at.is_(None),
-            credential_secrets.c.sealed_secret.is_not(None),
-        )
+        sa.select(
+            credential_secrets.c.sealed_secret, credential_secrets.c.expires_at, credential_secrets.c.revoked_at
+        ).where(credential_secrets.c.credential_id == row.id, credential_secrets.c.sealed_secret.is_not(None))
     ).all()
     return SigningRecord(
         principal=principal_for(conn, row),
         secrets=tuple(
-            (hmac.new(unseal(master_key, SIGNING_PURPOSE, s.sealed_secret), digestmod=hashlib.sha384), s.expires_at)
+            (
+                hmac.new(unseal(master_key, SIGNING_PURPOSE, s.sealed_secret), digestmod=hashlib.sha384),
+                s.expires_at,
+                s.revoked_at is not None,
+            )
             for s in secrets
         ),
         revoked=row.revoked_at is not None,
