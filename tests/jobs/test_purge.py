@@ -122,3 +122,15 @@ def test_processes_running_the_job_at_once_run_it_once(settings: Settings, db: D
         thread.join(timeout=60)
     assert len(results) == 4
     assert sum(r is not None for r in results) == 1
+
+
+def test_a_run_that_outlived_its_claim_does_not_free_the_next_one(db: Database) -> None:
+    now = utcnow()
+    first = db.write_sync(runner.claim, "purge", now, None)
+    later = now + runner.CLAIM_FOR + timedelta(seconds=1)
+    second = db.write_sync(runner.claim, "purge", later, None)  # the first run is presumed dead
+    assert first and second and first != second
+    db.write_sync(runner._finish, "purge", first, later, {"late": 1})  # ...but it finishes after all
+    assert not db.write_sync(runner.claim, "purge", later, None)  # the second claim still holds
+    db.write_sync(runner._finish, "purge", second, later, {})
+    assert db.write_sync(runner.claim, "purge", later, None)

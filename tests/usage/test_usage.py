@@ -141,3 +141,12 @@ def test_who_sees_which_usage(owner: Client, app: Litestar, db: Database) -> Non
     with TestClient(app=app, base_url="https://testserver.local") as eve:
         login(eve, "eve@other.example")
         assert eve.get("/v1/keys/usage").json()["items"] == []  # another organization's keys never show
+
+
+def test_a_user_agent_with_a_nul_byte_does_not_block_the_counts(owner: Client, db: Database) -> None:
+    """PostgreSQL text cannot hold NUL: such an agent is stored without it, and the batch goes through."""
+    key = create(owner)["id"]
+    recorder = UsageRecorder()
+    recorder.used(key, "192.0.2.1", "bad\x00agent")
+    assert asyncio.run(recorder.flush(db)) == 1
+    assert [(r.count, r.last_user_agent) for r in usage_rows(db)] == [(1, "badagent")]

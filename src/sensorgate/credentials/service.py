@@ -309,7 +309,7 @@ def audit(
             "actor_credential_id": principal.credential_id,
             "at": request.now,
             "ip": request.ip,
-            "user_agent": (request.user_agent or "")[:300] or None,
+            "user_agent": (request.user_agent or "")[:300].replace("\x00", "") or None,  # PostgreSQL text: no NUL
             "details": details,
         },
     )

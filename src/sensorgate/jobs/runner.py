@@ -25,23 +25,40 @@ CLAIM_FOR = timedelta(minutes=30)
 USAGE_MINUTES_KEPT = timedelta(days=90)
 
 
-def purge(conn: sa.Connection, now: datetime) -> dict[str, Any]:
-    """Dead secrets' hashes after 28 days; per-minute usage after 90 days; per-day usage after 400; revocations
-    of access tokens once the tokens have expired."""
-    minutes, days = usage_store.delete_before(conn, now - USAGE_MINUTES_KEPT, (now - timedelta(days=KEPT_DAYS)).date())
-    return {
-        "secretsPurged": purge_secrets(conn, now),
-        "usageMinutesDeleted": minutes,
-        "usageDaysDeleted": days,
-        "revokedTokensDeleted": purge_revoked_tokens(conn, now),
-    }
+Step = Callable[[Database, datetime], dict[str, int]]
+CHUNK = 200  # credentials per transaction when deleting old usage
 
 
-JOBS: dict[str, Callable[[sa.Connection, datetime], dict[str, Any]]] = {"purge": purge}
+def purge_secrets_step(db: Database, now: datetime) -> dict[str, int]:
+    return {"secretsPurged": db.write_sync(purge_secrets, now)}
 
 
-def claim(conn: sa.Connection, name: str, now: datetime, every: timedelta | None) -> bool:
-    """Take the job if nobody holds it and (with `every`) its last run finished at least `every` ago."""
+def purge_usage_step(db: Database, now: datetime) -> dict[str, int]:
+    """Old usage, a few hundred credentials per transaction: on SQLite a writer holds the one write lock, and
+    requests must not wait behind the whole purge."""
+    minute_cutoff, day_cutoff = now - USAGE_MINUTES_KEPT, (now - timedelta(days=KEPT_DAYS)).date()
+    ids = db.read_sync(usage_store.credential_ids)
+    minutes = days = 0
+    for start in range(0, len(ids), CHUNK):
+        deleted = db.write_sync(usage_store.delete_before, minute_cutoff, day_cutoff, ids[start : start + CHUNK])
+        minutes, days = minutes + deleted[0], days + deleted[1]
+    return {"usageMinutesDeleted": minutes, "usageDaysDeleted": days}
+
+
+def purge_revoked_tokens_step(db: Database, now: datetime) -> dict[str, int]:
+    return {"revokedTokensDeleted": db.write_sync(purge_revoked_tokens, now)}
+
+
+# Dead secrets' hashes after 28 days; per-minute usage after 90 days, per-day usage after 400; revocations of
+# access tokens once the tokens have expired. Each step is its own transaction.
+JOBS: dict[str, list[Step]] = {"purge": [purge_secrets_step, purge_usage_step, purge_revoked_tokens_step]}
+
+
+def claim(conn: sa.Connection, name: str, now: datetime, every: timedelta | None) -> datetime | None:
+    """Take the job if nobody holds it and (with `every`) its last run finished at least `every` ago.
+
+    Returns the claim (its expiry), which only its holder can release, or None.
+    """
     insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(job_runs)
     conn.execute(insert.values(name=name).on_conflict_do_nothing(index_elements=[job_runs.c.name]))
     conditions = [
@@ -50,17 +67,17 @@ def claim(conn: sa.Connection, name: str, now: datetime, every: timedelta | None
     ]
     if every is not None:
         conditions.append(sa.or_(job_runs.c.last_finished_at.is_(None), job_runs.c.last_finished_at <= now - every))
-    taken = conn.execute(
-        job_runs.update().where(*conditions).values(claimed_until=now + CLAIM_FOR, last_started_at=now)
-    )
-    return taken.rowcount == 1
+    until = now + CLAIM_FOR
+    taken = conn.execute(job_runs.update().where(*conditions).values(claimed_until=until, last_started_at=now))
+    return until if taken.rowcount == 1 else None
 
 
-def _finish(conn: sa.Connection, name: str, now: datetime, result: dict[str, Any] | None) -> None:
+def _finish(conn: sa.Connection, name: str, claimed: datetime, now: datetime, result: dict[str, Any] | None) -> None:
     values: dict[str, Any] = {"claimed_until": None}
     if result is not None:
         values |= {"last_finished_at": now, "last_result": result}
-    conn.execute(job_runs.update().where(job_runs.c.name == name).values(**values))
+    # Only our own claim: a run that outlived CLAIM_FOR may have been taken over, and must not free the new one.
+    conn.execute(job_runs.update().where(job_runs.c.name == name, job_runs.c.claimed_until == claimed).values(**values))
 
 
 def run(db: Database, name: str, every: timedelta | None = None) -> dict[str, Any] | None:
@@ -68,14 +85,17 @@ def run(db: Database, name: str, every: timedelta | None = None) -> dict[str, An
 
     Blocking: call it from a thread or the CLI.
     """
-    job = JOBS[name]
-    if not db.write_sync(claim, name, utcnow(), every):
+    steps = JOBS[name]
+    claimed = db.write_sync(claim, name, utcnow(), every)
+    if claimed is None:
         return None
+    result: dict[str, Any] = {}
     try:
-        result = db.write_sync(job, utcnow())
+        for step in steps:
+            result |= step(db, utcnow())
     except BaseException:
-        db.write_sync(_finish, name, utcnow(), None)
+        db.write_sync(_finish, name, claimed, utcnow(), None)
         raise
     finished = utcnow()
-    db.write_sync(_finish, name, finished, result)
+    db.write_sync(_finish, name, claimed, finished, result)
     return {"job": name, "finishedAt": iso(finished), **result}

@@ -40,7 +40,8 @@ def add_usage(conn: sa.Connection, taken: dict[Key, Tally]) -> None:
                 "count": tally.count,
                 "last_at": last_at,
                 "last_ip": tally.last_ip,
-                "last_user_agent": (tally.last_user_agent or "")[:300] or None,
+                # PostgreSQL text cannot hold NUL; one such agent must not block every count behind it.
+                "last_user_agent": (tally.last_user_agent or "")[:300].replace("\x00", "") or None,
             }
         )
         day = days[(credential_id, last_at.date())]
@@ -123,13 +124,19 @@ def day_totals(conn: sa.Connection, credential_ids: list[int], day: date) -> dic
     return {row.credential_id: (row.requests, row.refused) for row in rows}
 
 
-def delete_before(conn: sa.Connection, minute_cutoff: datetime, day_cutoff: date) -> tuple[int, int]:
-    """Drop per-minute rows older than one cutoff and per-day rows older than the other; return the counts.
+def credential_ids(conn: sa.Connection) -> list[int]:
+    return list(conn.execute(sa.select(credentials.c.id).order_by(credentials.c.id)).scalars())
 
-    Walks credential by credential, so each delete is a range of the primary key instead of a table scan.
+
+def delete_before(
+    conn: sa.Connection, minute_cutoff: datetime, day_cutoff: date, credential_ids: list[int]
+) -> tuple[int, int]:
+    """Drop these credentials' per-minute rows older than one cutoff and per-day rows older than the other.
+
+    Credential by credential, so each delete is a range of the primary key instead of a table scan.
     """
     minutes_deleted = days_deleted = 0
-    for credential_id in conn.execute(sa.select(credentials.c.id)).scalars():
+    for credential_id in credential_ids:
         minutes_deleted += conn.execute(
             credential_usage.delete().where(
                 credential_usage.c.credential_id == credential_id, credential_usage.c.minute < minute_cutoff
