@@ -40,6 +40,7 @@ from sensorgate.service.logs import configure_logging
 from sensorgate.service.middleware import RequestMiddleware
 from sensorgate.service.state import AppState
 from sensorgate.settings import Settings, load_settings
+from sensorgate.usage.limits import CredentialLimiter
 from sensorgate.usage.recorder import UsageRecorder
 
 SWAGGER_ASSETS = "/docs/assets"
@@ -68,6 +69,7 @@ def create_app(settings: Settings, *, access_stream: TextIO | None = None) -> Li
         signed=SignatureVerifier(db, settings.master_key_bytes, usage, NonceStore(settings.redis_url)),
         usage=usage,
         oauth=OAuthServer(settings, db, usage),
+        limits=CredentialLimiter(db, settings.redis_url, enabled=settings.rate_limits),
     )
 
     @asynccontextmanager

@@ -75,6 +75,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     oauth_audience: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] = "urn:sensorgate:api"
     # A new token-signing key every this many days; old public keys stay published until their last token expires.
     jwt_rotation_days: Annotated[int, msgspec.Meta(ge=1, le=365)] = 30
+    # Per-credential rate limits and daily quotas (usage/limits.py); false serves every credential unlimited.
+    rate_limits: bool = True
 
     @property
     def sqlalchemy_url(self) -> str:

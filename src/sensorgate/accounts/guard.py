@@ -14,10 +14,11 @@ from litestar import Request
 
 from sensorgate.accounts.principal import Principal
 from sensorgate.accounts.sessions import CSRF_HEADER, SESSION_COOKIE, csrf_matches, resolve_session
-from sensorgate.kit.errors import Forbidden, Unauthorized
+from sensorgate.kit.errors import Forbidden, TooManyRequests, Unauthorized
 from sensorgate.kit.timeutil import utcnow
 from sensorgate.service import metrics
 from sensorgate.service.state import AppStateDep
+from sensorgate.usage.limits import SCOPE_KEY as RATE_LIMIT_KEY
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -38,6 +39,15 @@ async def provide_principal(request: Request[Any, Any, Any], app_state: AppState
         metrics.key_refused("scope")
         app_state.usage.refused(principal.credential_id, "scope", address, user_agent)
         raise
+    verdict = await app_state.limits.take(principal.credential_id)
+    if verdict is not None:
+        # service/middleware.py adds these to the response, whatever it turns out to be (429s included).
+        request.scope[RATE_LIMIT_KEY] = verdict.headers  # type: ignore[literal-required]
+        if not verdict.allowed:
+            metrics.key_refused("limit")
+            app_state.usage.refused(principal.credential_id, "limit", address, user_agent)
+            what = "daily quota" if verdict.reason == "daily" else "rate limit"
+            raise TooManyRequests(f"this key's {what} is used up; see the RateLimit headers", verdict.retry_after)
     app_state.usage.used(principal.credential_id, address, user_agent)
     return principal
 

@@ -17,6 +17,8 @@ organizations = sa.Table(
     # may have created.
     sa.Column("max_key_lifetime_days", sa.Integer, nullable=False, server_default="365"),
     sa.Column("max_active_keys_per_user", sa.Integer, nullable=False, server_default="5"),
+    # The organization's rate-limit plan, {requests, window, daily}; null fields fall back to the default plan.
+    sa.Column("rate_limits", sa.JSON, nullable=True),
 )
 
 workspaces = sa.Table(

@@ -38,7 +38,7 @@ class LogEntry(msgspec.Struct, rename="camel", omit_defaults=True):
     event: str  # created, edited, reissued, renewed, revoked, deleted, secrets_purged, used, refused
     count: int | None = None
     last_at: str | None = None
-    reason: str | None = None  # of a refusal: revoked, expired, address, scope
+    reason: str | None = None  # of a refusal: revoked, expired, address, scope, limit, ...
     ip: str | None = None
     user_agent: str | None = None
     actor_user: int | None = None

@@ -83,12 +83,14 @@ class KeyController(Controller):
         day: Annotated[str | None, QueryParameter(name="date", max_length=10)] = None,
     ) -> report.UsageReport:
         """Calls per key on one UTC day (`date=YYYY-MM-DD`, today by default, kept 400 days): requests served and
-        attempts refused, next to the key's daily limit. Keys you may see, or with usage:read, the calling key
-        and the keys it created."""
+        attempts refused, next to the key's effective plan (`plan`, `dailyLimit`); today's report also shows what
+        each key used of its current rate-limit window (`windowUsed`) and of its daily quota (`dailyUsed`). Keys
+        you may see, or with usage:read, the calling key and the keys it created."""
         when = report.parse_day(day, utcnow())
         visible = service.reportable_keys(principal, "usage:read")
         await _flush(app_state)
-        return await app_state.db.read(report.usage_report, visible, when)
+        found = await app_state.db.read(report.usage_report, visible, when)
+        return await report.add_counts(found, app_state.limits, utcnow().date())
 
     @get(
         "/{key_id:int}/log",

@@ -28,7 +28,7 @@ LATENCY = Histogram(
 )
 KEY_REFUSALS = Counter(
     "sensorgate_key_refusals_total",
-    "API keys refused, by reason (malformed, unknown, revoked, expired, address, scope)",
+    "API keys refused, by reason (malformed, unknown, revoked, expired, address, scope, limit)",
     ["reason"],
 )
 

@@ -14,6 +14,7 @@ from sensorgate.kit.context import SCOPE_KEY, new_context
 from sensorgate.kit.timeutil import iso, utcnow
 from sensorgate.service import metrics
 from sensorgate.service.access_log import AccessLog
+from sensorgate.usage.limits import SCOPE_KEY as RATE_LIMIT_KEY
 
 ASGIApp = Any
 _encoder = msgspec.json.Encoder()
@@ -39,7 +40,7 @@ class RequestMiddleware:
         async def send_wrapper(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 result["status"] = message["status"]
-                message["headers"] = [*message.get("headers", ()), request_id_header]
+                message["headers"] = [*message.get("headers", ()), request_id_header, *scope.get(RATE_LIMIT_KEY, ())]
             elif message["type"] == "http.response.body":
                 result["bytes"] += len(message.get("body", b""))
             await send(message)

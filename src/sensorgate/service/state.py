@@ -15,6 +15,7 @@ from sensorgate.credentials.signing import SignatureVerifier
 from sensorgate.credentials.verify import KeyVerifier
 from sensorgate.db.engine import Database
 from sensorgate.settings import Settings
+from sensorgate.usage.limits import CredentialLimiter
 from sensorgate.usage.recorder import UsageRecorder
 
 
@@ -28,6 +29,8 @@ class AppState:
     usage: UsageRecorder
     # OAuth2: issues tokens at /v1/oauth/token, and its `tokens` verifies them for the guard.
     oauth: OAuthServer
+    # Per-credential rate limits, applied by the guard.
+    limits: CredentialLimiter
 
 
 # How a route or dependency asks for the app state.

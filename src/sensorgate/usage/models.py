@@ -13,7 +13,7 @@ from sensorgate.db.metadata import UtcDateTime, metadata
 
 USED = "used"
 # A refused attempt by a known credential; unknown and malformed keys have no credential to charge.
-REFUSALS = ("revoked", "expired", "address", "scope", "signature", "replayed", "secret")
+REFUSALS = ("revoked", "expired", "address", "scope", "signature", "replayed", "secret", "limit")
 
 credential_usage = sa.Table(
     "credential_usage",

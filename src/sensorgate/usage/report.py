@@ -1,4 +1,4 @@
-"""Calls per key per day, next to the key's own limits (the plan's defaults arrive with rate limiting)."""
+"""Calls per key per day, next to the key's effective plan and, for today, what it used of its limits."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from sensorgate.credentials import store as credentials_store
 from sensorgate.credentials.models import credentials
 from sensorgate.kit.errors import BadRequest
 from sensorgate.usage import store
+from sensorgate.usage.limits import CredentialLimiter
+from sensorgate.usage.plans import effective_plan, plans_of
 
 MAX_KEYS = 1000
 KEPT_DAYS = 400
@@ -23,9 +25,14 @@ class KeyUsage(msgspec.Struct, rename="camel"):
     kind: str
     requests: int
     refused: int
-    daily_limit: int | None  # null: no daily quota of its own
-    limits: dict[str, Any] | None
+    daily_limit: int | None  # the effective daily quota; null: none
+    limits: dict[str, Any] | None  # the key's own override, as created
     revoked: bool
+    plan: dict[str, Any]  # the effective limits: {requests, window, daily}
+    # Counted by the rate limiter, for today's report only (null otherwise, or when limits are off): requests in
+    # the current window, and today's count against the daily quota (null without one).
+    window_used: int | None = None
+    daily_used: int | None = None
 
 
 class UsageReport(msgspec.Struct, rename="camel"):
@@ -58,11 +65,14 @@ def usage_report(conn: sa.Connection, visible: sa.ColumnElement[bool], day: date
         sa.or_(credentials.c.revoked_at.is_(None), credentials.c.revoked_at >= start),
     )
     rows = credentials_store.credentials_where(conn, alive, MAX_KEYS)
-    totals = store.day_totals(conn, [r.id for r in rows], day) if rows else {}
+    ids = [r.id for r in rows]
+    totals = store.day_totals(conn, ids, day) if rows else {}
+    plans = plans_of(conn, ids) if rows else {}
     items = []
     for row in rows:
         requests, refused = totals.get(row.id, (0, 0))
         limits = dict(row.limits) if row.limits else None
+        plan = plans[row.id]
         items.append(
             KeyUsage(
                 key=row.id,
@@ -70,9 +80,23 @@ def usage_report(conn: sa.Connection, visible: sa.ColumnElement[bool], day: date
                 kind=row.kind,
                 requests=requests,
                 refused=refused,
-                daily_limit=(limits or {}).get("daily"),
+                daily_limit=plan.daily,
                 limits=limits,
                 revoked=row.revoked_at is not None,
+                plan=plan.as_json(),
             )
         )
     return UsageReport(date=day.isoformat(), items=items)
+
+
+async def add_counts(report: UsageReport, limiter: CredentialLimiter, today: date) -> UsageReport:
+    """Today's report gets each live key's counts from the rate limiter; other days have no window to show."""
+    if report.date != today.isoformat():
+        return report
+    for item in report.items:
+        if item.revoked:
+            continue
+        counts = await limiter.counts(item.key, effective_plan(item.plan, None))
+        if counts is not None:
+            item.window_used, item.daily_used = counts.window_used, counts.daily_used
+    return report

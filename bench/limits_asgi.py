@@ -1,0 +1,127 @@
+"""What a rate-limited request costs: bench/keys_asgi.py's request (a 100-point history page with an API key),
+timed in-process with per-credential limits off, on with memory storage, and on with Redis storage.
+
+Three apps over the same demo data, in one event loop: SENSORGATE_RATE_LIMITS=false; the default (memory);
+and SENSORGATE_REDIS_URL pointing at a redis-server started here on a free port. Time is this process's CPU
+time (time.process_time), so Redis's own work and its socket wait are not counted: the Redis figure is the
+client's cost (encoding, the Lua call, parsing), not the round trip. Repeats alternate; ratios are of requests
+per second, from the best repeat of each, the medians next to them.
+
+    uv run python bench/limits_asgi.py            # ~30 s
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import keys_http
+from harness import BIN, Processes, base_env, console, free_port, wait_ready
+from keys_asgi import call, scope_for, start_lifespan
+
+TARGET_SECONDS = 0.3  # per repeat
+
+
+async def measure(apps: dict[str, Any], path: str, key: str, repeats: int) -> None:
+    scope = scope_for(path, [(b"x-api-key", key.encode())])
+    lifespans = [await start_lifespan(app) for app in apps.values()]
+    for name, app in apps.items():
+        status, body = await call(app, scope)
+        if status != 200 or len(json.loads(body)["items"]) != keys_http.LIMIT:
+            raise SystemExit(f"{name}: {status}, not the {keys_http.LIMIT} items")
+
+    async def loop(app: Any, n: int) -> float:
+        started = time.process_time()
+        for _ in range(n):
+            await call(app, scope)
+        return time.process_time() - started
+
+    n = 50
+    while await loop(apps["off"], n) < TARGET_SECONDS / 4:
+        n *= 2
+    n *= 4
+    results: dict[str, list[float]] = {name: [] for name in apps}
+    for _ in range(repeats):
+        for name, app in apps.items():
+            results[name].append(await loop(app, n) / n * 1e6)
+    console.print(f"{repeats} alternating repeats of {n:,} requests per variant, in-process, CPU time")
+    for name, values in results.items():
+        rate, mid = 1e6 / min(values), statistics.median(values)
+        console.print(f"{name:>8}: best {min(values):6.1f} us/request ({rate:,.0f} req/s), median {mid:6.1f}")
+    best = {name: min(values) for name, values in results.items()}
+    med = {name: statistics.median(values) for name, values in results.items()}
+    for name, target in (("memory", "target <= 1.05"), ("redis", "reported")):
+        console.print(
+            f"cost {name}/off (CPU per request) = {best[name] / best['off']:.3f} (best), "
+            f"{med[name] / med['off']:.3f} (median); {target}"
+        )
+    for inbox, task in lifespans:
+        inbox.put_nowait({"type": "lifespan.shutdown"})
+        await task
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="rate limits off vs memory vs Redis, in-process ASGI calls")
+    parser.add_argument("--repeats", type=int, default=15)
+    args = parser.parse_args()
+    redis_binary = shutil.which("redis-server")
+    if redis_binary is None:
+        raise SystemExit("redis-server not found")
+    work = Path(tempfile.mkdtemp(prefix="sensorgate-limits-asgi-"))
+    procs = Processes()
+    redis_port = free_port()
+    redis = subprocess.Popen(
+        [redis_binary, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        console.print(f"rate limits off vs memory vs Redis: {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}")
+        data_dir = work / "data"
+        env = base_env(data_dir, SENSORGATE_MODE="demo")
+        port = free_port()
+        server = procs.start(
+            "stock", [str(BIN / "sensorgate"), "serve", "--demo", "--port", str(port)], env, port, work
+        )
+        wait_ready(server)
+        demo = json.loads((data_dir / "demo.json").read_text())
+        path = keys_http.history_path(port, demo["api_key"])
+        procs.stop_all()
+        console.print(f"GET {path}", soft_wrap=True)
+
+        os.environ.update(env)
+        import auth_app  # after the environment is set: its settings come from there
+
+        apps: dict[str, Any] = {}
+        with open(os.devnull, "w") as devnull:
+            for name, extra in (
+                ("off", {"SENSORGATE_RATE_LIMITS": "false"}),
+                ("memory", {}),
+                ("redis", {"SENSORGATE_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0"}),
+            ):
+                for variable in ("SENSORGATE_RATE_LIMITS", "SENSORGATE_REDIS_URL"):
+                    os.environ.pop(variable, None)
+                os.environ.update(extra)
+                apps[name] = auth_app.app_factory(access_stream=devnull)
+            asyncio.run(measure(apps, path, demo["api_key"], args.repeats))
+        console.print(f"load average at end {os.getloadavg()[0]:.2f}")
+        return 0
+    finally:
+        procs.stop_all()
+        redis.terminate()
+        redis.wait(timeout=10)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

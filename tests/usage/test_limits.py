@@ -1,0 +1,141 @@
+"""Per-credential rate limits: plans and overrides, 429 with Retry-After, RateLimit headers, Redis shared or down."""
+
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import redis
+import sqlalchemy as sa
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from sensorgate.accounts.models import organizations
+from sensorgate.app import create_app
+from sensorgate.db.engine import Database
+from sensorgate.settings import Settings
+from sensorgate.usage.plans import DEFAULT_PLAN, effective_plan
+from tests.conftest import assert_error, make_settings
+from tests.credentials.test_keys_api import as_key, create
+
+Client = TestClient[Litestar]
+REMAINING = re.compile(r'"window";r=(\d+);t=(\d+)')
+
+
+def remaining(response: object) -> int:
+    found = REMAINING.match(response.headers["ratelimit"])  # type: ignore[attr-defined]
+    assert found, response.headers["ratelimit"]  # type: ignore[attr-defined]
+    return int(found.group(1))
+
+
+def test_a_key_over_its_limit_gets_429_with_retry_after_and_headers(owner: Client, app: Litestar) -> None:
+    key = create(owner, limits={"requests": 3, "window": "PT1M"})
+    with as_key(app, key["secret"]) as client:
+        responses = [client.get("/v1/sensors") for _ in range(3)]
+        assert [r.status_code for r in responses] == [200, 200, 200]
+        assert all(r.headers["ratelimit-policy"] == '"window";q=3;w=60' for r in responses)
+        assert [remaining(r) for r in responses] == [2, 1, 0]  # the numbers count down
+        refused = client.get("/v1/sensors")
+    assert_error(refused, 429, "rate limit")
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert refused.headers["ratelimit-policy"] == '"window";q=3;w=60'
+    assert remaining(refused) == 0
+    # The refusal is charged to the key, and the report shows the plan and what the window holds.
+    usage = {i["key"]: i for i in owner.get("/v1/keys/usage").json()["items"]}[key["id"]]
+    assert (usage["requests"], usage["refused"]) == (3, 1)
+    assert usage["plan"] == {"requests": 3, "window": "PT1M", "daily": None}
+    assert (usage["windowUsed"], usage["dailyUsed"], usage["dailyLimit"]) == (3, None, None)
+
+
+def test_a_session_is_not_limited_and_gets_no_headers(owner: Client) -> None:
+    response = owner.get("/v1/sensors")
+    assert response.status_code == 200
+    assert "ratelimit" not in response.headers and "ratelimit-policy" not in response.headers
+
+
+def test_the_default_plan_applies_to_a_key_without_limits(owner: Client, app: Litestar) -> None:
+    key = create(owner)
+    with as_key(app, key["secret"]) as client:
+        response = client.get("/v1/sensors")
+    assert response.headers["ratelimit-policy"] == '"window";q=1000000;w=900'
+    assert remaining(response) == 999_999
+    # Error responses of a limited key carry the headers too.
+    with as_key(app, key["secret"]) as client:
+        missing, forbidden = client.get("/v1/sensors/999999"), client.post("/v1/keys", json={"name": "x"})
+    assert missing.status_code == 404 and remaining(missing) == 999_998
+    assert forbidden.status_code == 403 and remaining(forbidden) == 999_997
+    # A request refused for a scope the key lacks is refused before it is counted.
+    with as_key(app, create(owner, name="usage", scopes=["usage:read"])["secret"]) as client:
+        refused = client.get("/v1/sensors")
+    assert refused.status_code == 403 and "ratelimit" not in refused.headers
+
+
+def test_a_daily_quota(owner: Client, app: Litestar) -> None:
+    key = create(owner, limits={"daily": 2})
+    with as_key(app, key["secret"]) as client:
+        first, second, third = (client.get("/v1/sensors") for _ in range(3))
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert first.headers["ratelimit-policy"] == '"window";q=1000000;w=900, "daily";q=2;w=86400'
+    assert ', "daily";r=1;t=' in first.headers["ratelimit"] and ', "daily";r=0;t=' in second.headers["ratelimit"]
+    assert_error(third, 429, "daily quota")
+    assert 1 <= int(third.headers["retry-after"]) <= 86_400  # until midnight UTC
+    usage = {i["key"]: i for i in owner.get("/v1/keys/usage").json()["items"]}[key["id"]]
+    assert (usage["dailyLimit"], usage["dailyUsed"]) == (2, 3)
+
+
+def test_an_organization_plan_and_a_key_override(owner: Client, app: Litestar, db: Database) -> None:
+    db.write_sync(lambda conn: conn.execute(sa.update(organizations).values(rate_limits={"requests": 2, "daily": 100})))
+    plain, own = create(owner, name="plain"), create(owner, name="own", limits={"requests": 5})
+    with as_key(app, plain["secret"]) as client:
+        statuses = [client.get("/v1/sensors").status_code for _ in range(3)]
+        policy = client.get("/v1/sensors").headers["ratelimit-policy"]
+    assert statuses == [200, 200, 429]
+    assert policy == '"window";q=2;w=900, "daily";q=100;w=86400'  # the organization's, field by field
+    with as_key(app, own["secret"]) as client:
+        assert [client.get("/v1/sensors").status_code for _ in range(6)] == [200] * 5 + [429]
+
+
+def test_effective_plan_per_field() -> None:
+    assert effective_plan(None, None) == DEFAULT_PLAN
+    plan = effective_plan({"window": "PT1H"}, {"requests": 7, "window": "P1D", "daily": 9})
+    assert (plan.requests, plan.window, plan.window_seconds, plan.daily) == (7, "PT1H", 3600, 9)
+
+
+def test_limits_can_be_turned_off(owner: Client, settings: Settings, tmp_path: Path) -> None:
+    key = create(owner, limits={"requests": 1})
+    off = create_app(make_settings(settings.database_url or "", tmp_path, rate_limits=False))
+    with as_key(off, key["secret"]) as client:
+        responses = [client.get("/v1/sensors") for _ in range(3)]
+    assert [r.status_code for r in responses] == [200] * 3 and "ratelimit" not in responses[0].headers
+
+
+@pytest.mark.redis
+def test_the_limit_is_shared_by_two_apps_on_one_redis(
+    owner: Client, settings: Settings, tmp_path: Path, redis_url: str
+) -> None:
+    shared = make_settings(settings.database_url or "", tmp_path, redis_url=redis_url)
+    # Redis lives for the whole session, and each database numbers its keys from 1: start from no counts.
+    redis.Redis.from_url(redis_url).flushdb()
+    key = create(owner, limits={"requests": 7, "window": "PT1H"})
+    # Clients held open for the whole test: a Redis connection belongs to the event loop that made it.
+    with as_key(create_app(shared), key["secret"]) as one, as_key(create_app(shared), key["secret"]) as two:
+
+        def burst(client: Client) -> list[int]:
+            return [client.get("/v1/sensors").status_code for _ in range(10)]
+
+        with ThreadPoolExecutor(2) as pool:
+            statuses = [s for found in pool.map(burst, (one, two)) for s in found]
+        assert (statuses.count(200), statuses.count(429)) == (7, 13)  # exactly N of M, across both
+        assert remaining(one.get("/v1/sensors")) == 0 and remaining(two.get("/v1/sensors")) == 0
+
+
+def test_requests_pass_when_redis_is_unreachable(owner: Client, settings: Settings, tmp_path: Path) -> None:
+    key = create(owner, limits={"requests": 1})
+    down = create_app(make_settings(settings.database_url or "", tmp_path, redis_url="redis://127.0.0.1:1/0"))
+    with as_key(down, key["secret"]) as client:
+        responses = [client.get("/v1/sensors") for _ in range(3)]
+    # Fail open: served, without headers it could not compute; the limiter says it is degraded (for /health).
+    assert [r.status_code for r in responses] == [200] * 3 and "ratelimit" not in responses[0].headers
+    assert down.state.sensorgate.limits.available is False
