@@ -12,8 +12,8 @@ import time
 
 from limits import RateLimitItem, parse
 from limits.aio.strategies import MovingWindowRateLimiter
-from limits.storage import storage_from_string
 
+from sensorgate.kit.counters import counter_storage
 from sensorgate.kit.errors import TooManyRequests
 
 log = logging.getLogger("sensorgate.throttle")
@@ -24,18 +24,7 @@ PER_ADDRESS = parse("50/15 minutes")
 
 class LoginThrottle:
     def __init__(self, redis_url: str | None) -> None:
-        if redis_url:
-            # Short timeouts: an unreachable Redis must cost a login half a second, not a hang.
-            storage = storage_from_string(
-                f"async+{redis_url}",
-                implementation="redispy",
-                socket_timeout=0.5,
-                socket_connect_timeout=0.5,
-                key_prefix="sensorgate",
-            )
-        else:
-            storage = storage_from_string("async+memory://")
-        self.limiter = MovingWindowRateLimiter(storage)
+        self.limiter = MovingWindowRateLimiter(counter_storage(redis_url))
 
     async def check(self, email: str, address: str) -> None:
         """Refuse the attempt while either counter is full, saying when to try again."""

@@ -26,8 +26,8 @@ from sensorgate.credentials.oauth_schemas import IntrospectionOut, TokenOut
 from sensorgate.credentials.oauth_throttle import RateState, TokenThrottle
 from sensorgate.credentials.secrets import PUBLIC_FORMATS
 from sensorgate.credentials.service import Origin, audit
-from sensorgate.credentials.tokens import BadToken, Claims, TokenVerifier, address_allowed, load_state, refusal_of
-from sensorgate.credentials.verify import Network, networks_of
+from sensorgate.credentials.tokens import BadToken, Claims, TokenVerifier, load_state, refusal_of
+from sensorgate.credentials.verify import Network, allowed, networks_of
 from sensorgate.db.engine import Database
 from sensorgate.kit import keys
 from sensorgate.kit.crypto import KeyedHasher
@@ -84,7 +84,7 @@ class OAuthServer:
         requests.check_grant_type(form)
         client = await self._authenticate(presented, origin)
         scopes = requests.granted_scopes(client.scopes, form.get("scope"))
-        if client.networks and not address_allowed(origin.ip, client.networks):
+        if client.networks and not allowed(origin.ip, client.networks):
             self.usage.refused(client.credential_id, "address", origin.ip, origin.user_agent)
             raise OAuthError("invalid_grant", "this client may not obtain tokens from this address")
         rate = await self.throttle.take(client.client_id)
@@ -94,12 +94,8 @@ class OAuthServer:
     async def revoke(self, form: dict[str, str], authorization: str | None, origin: Origin) -> None:
         """RFC 7009: end one of the client's own tokens. A token that is not ours, or already expired, needs
         nothing done and gets the same 200."""
-        presented = requests.client_credentials(form, authorization)
-        token = requests.required(form, "token")
-        client = await self._authenticate(presented, origin)
-        try:
-            claims = await self.tokens.decode(token)
-        except BadToken:
+        client, token, claims = await self._client_and_token(form, authorization, origin)
+        if claims is None:
             return
         if claims.client_id != client.client_id:
             raise OAuthError("unauthorized_client", "this token was issued to another client")
@@ -109,12 +105,8 @@ class OAuthServer:
 
     async def introspect(self, form: dict[str, str], authorization: str | None, origin: Origin) -> IntrospectionOut:
         """RFC 7662, for the client's own tokens; the database is asked afresh, not through the 1 s cache."""
-        presented = requests.client_credentials(form, authorization)
-        token = requests.required(form, "token")
-        client = await self._authenticate(presented, origin)
-        try:
-            claims = await self.tokens.decode(token)
-        except BadToken:
+        client, _, claims = await self._client_and_token(form, authorization, origin)
+        if claims is None:
             return IntrospectionOut(active=False)
         if claims.client_id != client.client_id:
             return IntrospectionOut(active=False)
@@ -133,6 +125,19 @@ class OAuthServer:
             jti=claims.jti,
             token_type=BEARER,
         )
+
+    async def _client_and_token(
+        self, form: dict[str, str], authorization: str | None, origin: Origin
+    ) -> tuple[Client, str, Claims | None]:
+        """The authenticated client of a revocation or introspection, its `token`, and the token's claims (None:
+        not a token of ours)."""
+        presented = requests.client_credentials(form, authorization)
+        token = requests.required(form, "token")
+        client = await self._authenticate(presented, origin)
+        try:
+            return client, token, await self.tokens.decode(token)
+        except BadToken:
+            return client, token, None
 
     async def _authenticate(self, presented: requests.Presented, origin: Origin) -> Client:
         # Hash before asking the database, known client or not, so that the time taken tells nothing.

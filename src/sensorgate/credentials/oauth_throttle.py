@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from limits import parse
 from limits.aio.strategies import MovingWindowRateLimiter
-from limits.storage import storage_from_string
 
+from sensorgate.kit.counters import counter_storage
 from sensorgate.kit.errors import TooManyRequests
 
 log = logging.getLogger("sensorgate.throttle")
@@ -39,18 +39,7 @@ class RateState:
 
 class TokenThrottle:
     def __init__(self, redis_url: str | None) -> None:
-        if redis_url:
-            # Short timeouts: an unreachable Redis must cost a token request half a second, not a hang.
-            storage = storage_from_string(
-                f"async+{redis_url}",
-                implementation="redispy",
-                socket_timeout=0.5,
-                socket_connect_timeout=0.5,
-                key_prefix="sensorgate",
-            )
-        else:
-            storage = storage_from_string("async+memory://")
-        self.limiter = MovingWindowRateLimiter(storage)
+        self.limiter = MovingWindowRateLimiter(counter_storage(redis_url))
 
     async def take(self, client_id: str) -> RateState | None:
         """Count one token request of the client, or raise 429 when its window is full. None: not counted."""

@@ -13,7 +13,6 @@ with `oldSecretExpiresAt` also ends the tokens obtained with the old secret.
 
 from __future__ import annotations
 
-import ipaddress
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,7 +25,7 @@ from sensorgate.accounts.principal import Principal
 from sensorgate.credentials.jwt_keys import ALGORITHM, KeyRing
 from sensorgate.credentials.models import credential_secrets, credentials
 from sensorgate.credentials.oauth_models import revoked_tokens
-from sensorgate.credentials.verify import Network, networks_of, principal_for
+from sensorgate.credentials.verify import Network, allowed, networks_of, principal_for
 from sensorgate.db.engine import Database
 from sensorgate.kit.errors import Forbidden, Unauthorized
 from sensorgate.service import metrics
@@ -110,7 +109,7 @@ class TokenVerifier:
             metrics.key_refused(reason)
             self.usage.refused(state.credential_id, reason, address, user_agent)
             raise Unauthorized(message, error="invalid_token")
-        if state.networks and not address_allowed(address, state.networks):
+        if state.networks and not allowed(address, state.networks):
             metrics.key_refused("address")
             self.usage.refused(state.credential_id, "address", address, user_agent)
             raise Forbidden("this client may not be used from this address")
@@ -160,14 +159,6 @@ class TokenVerifier:
         for entry in self._cache.values():
             if entry.state is not None and entry.state.credential_id == credential_id:
                 entry.fresh_until = float("-inf")
-
-
-def address_allowed(address: str | None, networks: tuple[Network, ...]) -> bool:
-    try:
-        ip = ipaddress.ip_address(address or "")
-    except ValueError:
-        return False
-    return any(ip in network for network in networks)
 
 
 def _refuse(reason: str, message: str) -> NoReturn:

@@ -24,9 +24,9 @@ from datetime import UTC, datetime, timedelta
 
 from limits import RateLimitItemPerSecond
 from limits.aio.storage import MemoryStorage, Storage
-from limits.storage import storage_from_string
 
 from sensorgate.db.engine import Database
+from sensorgate.kit.counters import redis_storage
 from sensorgate.usage.plans import DEFAULT_PLAN, Plan, plans_of
 
 log = logging.getLogger("sensorgate.limits")
@@ -72,16 +72,7 @@ class CredentialLimiter:
         self.memory = _QuietMemoryStorage()
         self.storage: Storage | None = None
         if redis_url:
-            # Short timeouts: an unreachable Redis must cost a request half a second once, not a hang.
-            storage = storage_from_string(
-                f"async+{redis_url}",
-                implementation="redispy",
-                socket_timeout=0.5,
-                socket_connect_timeout=0.5,
-                key_prefix="sensorgate",
-            )
-            assert isinstance(storage, Storage)
-            self.storage = storage
+            self.storage = redis_storage(redis_url)
         self.available = True  # false while the storage is unreachable (for /health)
         self._retry_at = 0.0
         self._plans: dict[int, _Entry] = {}
