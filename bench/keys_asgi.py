@@ -26,6 +26,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,24 @@ async def start_lifespan(app: Any) -> tuple[asyncio.Queue[dict[str, str]], async
     return inbox, task
 
 
+Timed = Callable[[int], Awaitable[float]]  # runs n requests, returns the CPU seconds they took
+
+
+async def alternate(variants: dict[str, Timed], repeats: int) -> tuple[int, dict[str, list[float]]]:
+    """n calibrated on the first variant (about TARGET_SECONDS a repeat), then repeats of every variant in turn,
+    so that a disturbance falls on all alike. Returns n and each variant's microseconds per request."""
+    first = next(iter(variants.values()))
+    n = 50
+    while await first(n) < TARGET_SECONDS / 4:
+        n *= 2
+    n *= 4
+    results: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(repeats):
+        for name, timed in variants.items():
+            results[name].append(await timed(n) / n * 1e6)
+    return n, results
+
+
 async def measure(app: Any, path: str, variants: dict[str, Headers], repeats: int, profile: bool) -> None:
     inbox, lifespan = await start_lifespan(app)
     scopes = {name: scope_for(path, headers) for name, headers in variants.items()}
@@ -95,20 +114,16 @@ async def measure(app: Any, path: str, variants: dict[str, Headers], repeats: in
             raise SystemExit(f"{name}: {status}, not the {keys_http.LIMIT} items of the other variants")
         first = items
 
-    async def loop(scope: dict[str, Any], n: int) -> float:
-        started = time.process_time()
-        for _ in range(n):
-            await call(app, scope)
-        return time.process_time() - started
+    def timed(scope: dict[str, Any]) -> Timed:
+        async def loop(n: int) -> float:
+            started = time.process_time()
+            for _ in range(n):
+                await call(app, scope)
+            return time.process_time() - started
 
-    n = 50
-    while await loop(scopes["key"], n) < TARGET_SECONDS / 4:
-        n *= 2
-    n *= 4
-    results: dict[str, list[float]] = {name: [] for name in scopes}
-    for _ in range(repeats):
-        for name, scope in scopes.items():
-            results[name].append(await loop(scope, n) / n * 1e6)
+        return loop
+
+    n, results = await alternate({name: timed(scope) for name, scope in scopes.items()}, repeats)
     console.print(
         f"{repeats} alternating repeats of {n:,} requests per variant, in-process (no server, no socket), CPU time"
     )
@@ -126,7 +141,7 @@ async def measure(app: Any, path: str, variants: dict[str, Headers], repeats: in
         for name, scope in scopes.items():
             profiler = cProfile.Profile()
             profiler.enable()
-            await loop(scope, n)
+            await timed(scope)(n)
             profiler.disable()
             text = io.StringIO()
             stats = pstats.Stats(profiler, stream=text)

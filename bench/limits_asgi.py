@@ -27,9 +27,7 @@ from typing import Any
 
 import keys_http
 from harness import BIN, Processes, base_env, console, free_port, wait_ready
-from keys_asgi import call, scope_for, start_lifespan
-
-TARGET_SECONDS = 0.3  # per repeat
+from keys_asgi import Timed, alternate, call, scope_for, start_lifespan
 
 
 async def measure(apps: dict[str, Any], path: str, key: str, repeats: int) -> None:
@@ -40,20 +38,16 @@ async def measure(apps: dict[str, Any], path: str, key: str, repeats: int) -> No
         if status != 200 or len(json.loads(body)["items"]) != keys_http.LIMIT:
             raise SystemExit(f"{name}: {status}, not the {keys_http.LIMIT} items")
 
-    async def loop(app: Any, n: int) -> float:
-        started = time.process_time()
-        for _ in range(n):
-            await call(app, scope)
-        return time.process_time() - started
+    def timed(app: Any) -> Timed:
+        async def loop(n: int) -> float:
+            started = time.process_time()
+            for _ in range(n):
+                await call(app, scope)
+            return time.process_time() - started
 
-    n = 50
-    while await loop(apps["off"], n) < TARGET_SECONDS / 4:
-        n *= 2
-    n *= 4
-    results: dict[str, list[float]] = {name: [] for name in apps}
-    for _ in range(repeats):
-        for name, app in apps.items():
-            results[name].append(await loop(app, n) / n * 1e6)
+        return loop
+
+    n, results = await alternate({name: timed(app) for name, app in apps.items()}, repeats)
     console.print(f"{repeats} alternating repeats of {n:,} requests per variant, in-process, CPU time")
     for name, values in results.items():
         rate, mid = 1e6 / min(values), statistics.median(values)

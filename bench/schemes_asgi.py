@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import itertools
 import json
 import os
 import shutil
@@ -24,16 +25,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import keys_http
 from harness import BIN, Processes, base_env, console, free_port, wait_ready
-from keys_asgi import call, scope_for, start_lifespan
+from keys_asgi import alternate, call, scope_for, start_lifespan
 
 from sensorgate.credentials.signing import canonical, sign
-
-TARGET_SECONDS = 0.3  # per repeat
 
 
 def create_key(env: dict[str, str], kind: str) -> dict[str, Any]:
@@ -102,7 +102,7 @@ async def measure(
         if items is None or len(items) != keys_http.LIMIT or (first is not None and items != first):
             raise SystemExit(f"{name}: {status} {body[:200]!r}, not the {keys_http.LIMIT} items of the others")
         first = items
-    nonce += 1
+    nonces = itertools.count(nonce + 1)
 
     async def loop(scopes: list[dict[str, Any]]) -> float:
         started = time.process_time()
@@ -110,20 +110,18 @@ async def measure(
             await call(app, scope)
         return time.process_time() - started
 
-    n = 50
-    while await loop([fixed["key"]] * n) < TARGET_SECONDS / 4:
-        n *= 2
-    n *= 4
-    results: dict[str, list[float]] = {"key": [], "signed": [], "jwt": []}
-    for _ in range(repeats):
-        for name in results:
-            if name == "signed":
-                # Fresh nonces, made before the clock starts: only the server's work is timed.
-                scopes = signed_scopes(path, signer["publicId"], signer["secret"], n, nonce)
-                nonce += n
-            else:
-                scopes = [fixed[name]] * n
-            results[name].append(await loop(scopes) / n * 1e6)
+    async def same(name: str, n: int) -> float:
+        return await loop([fixed[name]] * n)
+
+    async def signed(n: int) -> float:
+        # Fresh nonces, made before the clock starts: only the server's work is timed.
+        start = next(nonces)
+        for _ in range(n):
+            next(nonces)
+        return await loop(signed_scopes(path, signer["publicId"], signer["secret"], n, start))
+
+    variants = {"key": partial(same, "key"), "signed": signed, "jwt": partial(same, "jwt")}
+    n, results = await alternate(variants, repeats)
     console.print(f"{repeats} alternating repeats of {n:,} requests per variant, in-process, CPU time")
     for name, values in results.items():
         console.print(
