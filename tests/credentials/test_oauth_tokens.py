@@ -15,7 +15,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from sensorgate.app import create_app
-from sensorgate.credentials import oauth_routes
+from sensorgate.credentials import routes as credentials_routes
 from sensorgate.credentials.models import credential_secrets
 from sensorgate.credentials.oauth_models import revoked_tokens
 from sensorgate.jobs import runner
@@ -99,7 +99,8 @@ def test_bad_tokens_are_401_naming_the_reason(owner: Client, app: Litestar, toke
 def test_an_expired_token_is_401_and_logged(owner: Client, app: Litestar, monkeypatch: pytest.MonkeyPatch) -> None:
     made = oauth_client(owner)
     two_hours_ago = utcnow() - timedelta(hours=2)
-    monkeypatch.setattr(oauth_routes, "utcnow", lambda: two_hours_ago)
+    # The token endpoint takes "now" from the request's origin (credentials/routes.py).
+    monkeypatch.setattr(credentials_routes, "utcnow", lambda: two_hours_ago)
     token = token_for(app, made)
     monkeypatch.undo()
     assert claims_of(token)["exp"] < utcnow().timestamp()

@@ -13,10 +13,9 @@ from litestar import MediaType, Request, Response, get, post
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.types import ControllerRouterHandler
 
-from sensorgate.accounts.guard import client_address
 from sensorgate.credentials.oauth_requests import FORM, parse_form
 from sensorgate.credentials.oauth_schemas import IntrospectionOut, Jwks, TokenOut
-from sensorgate.credentials.service import Origin
+from sensorgate.credentials.routes import origin
 from sensorgate.kit.timeutil import utcnow
 from sensorgate.service.state import AppStateDep
 
@@ -60,15 +59,6 @@ TOKEN_ARGUMENT_FIELDS = {
 }
 
 
-def _origin(request: Request[Any, Any, Any], app_state: AppStateDep) -> Origin:
-    return Origin(
-        ip=client_address(request),
-        user_agent=request.headers.get("user-agent"),
-        now=utcnow(),
-        pepper=app_state.settings.hash_pepper,
-    )
-
-
 async def _form(request: Request[Any, Any, Any]) -> dict[str, str]:
     return parse_form(await request.body(), request.headers.get("content-type"))
 
@@ -91,7 +81,7 @@ async def token(request: Request[Any, Any, Any], app_state: AppStateDep) -> Resp
     client: the 16th gets 429 with Retry-After.
     """
     form = await _form(request)
-    issued, rate = await app_state.oauth.token(form, request.headers.get("authorization"), _origin(request, app_state))
+    issued, rate = await app_state.oauth.token(form, request.headers.get("authorization"), origin(request, app_state))
     return Response(issued, media_type=MediaType.JSON, headers={**NO_STORE, **(rate.headers() if rate else {})})
 
 
@@ -106,7 +96,7 @@ async def revoke(request: Request[Any, Any, Any], app_state: AppStateDep) -> Res
     """Revoke one of the client's own access tokens (RFC 7009), with the same client authentication as the token
     endpoint. Refused everywhere within a second. An unknown, malformed or expired token also gets 200."""
     form = await _form(request)
-    await app_state.oauth.revoke(form, request.headers.get("authorization"), _origin(request, app_state))
+    await app_state.oauth.revoke(form, request.headers.get("authorization"), origin(request, app_state))
     return Response(b"", media_type=MediaType.TEXT, headers=NO_STORE)
 
 
@@ -121,7 +111,7 @@ async def introspect(request: Request[Any, Any, Any], app_state: AppStateDep) ->
     """Whether one of the client's own access tokens is active (RFC 7662), with its claims when it is.
     Another client's token, or one that is expired, revoked or not ours, is `{"active": false}`."""
     form = await _form(request)
-    found = await app_state.oauth.introspect(form, request.headers.get("authorization"), _origin(request, app_state))
+    found = await app_state.oauth.introspect(form, request.headers.get("authorization"), origin(request, app_state))
     return Response(found, media_type=MediaType.JSON, headers=NO_STORE)
 
 

@@ -23,7 +23,8 @@ from sensorgate.usage import report
 logger = logging.getLogger(__name__)
 
 
-def _request(request: Request[Any, Any, Any], app_state: AppState) -> service.Origin:
+def origin(request: Request[Any, Any, Any], app_state: AppState) -> service.Origin:
+    """Where a change comes from (for the audit trail), and the keys it may need to make secrets."""
     return service.Origin(
         ip=client_address(request),
         user_agent=request.headers.get("user-agent"),
@@ -63,7 +64,7 @@ class KeyController(Controller):
         default), 6m or 1y, within the organization's longest lifetime. One user has at most 5 active keys
         (an organization setting): the 6th answers 409.
         """
-        return await app_state.db.write(service.create_key, principal, data, _request(request, app_state))
+        return await app_state.db.write(service.create_key, principal, data, origin(request, app_state))
 
     @get("/")
     async def list_keys(
@@ -140,7 +141,7 @@ class KeyController(Controller):
         create a new key for new access.
         """
         changes = lifecycle.parse_patch(data)
-        return await app_state.db.write(lifecycle.update_key, principal, key_id, changes, _request(request, app_state))
+        return await app_state.db.write(lifecycle.update_key, principal, key_id, changes, origin(request, app_state))
 
     @post("/{key_id:int}/reissue", status_code=201, request_max_body_size=4 * 1024)
     async def reissue_key(
@@ -154,7 +155,7 @@ class KeyController(Controller):
         """A new secret with the same permissions, shown this once. The old secret stays valid until its own
         expiry, or until `oldSecretExpiresAt` when that is earlier."""
         old = lifecycle.old_expiry(data.old_secret_expires_at if data else None)
-        return await app_state.db.write(lifecycle.reissue_key, principal, key_id, _request(request, app_state), old)
+        return await app_state.db.write(lifecycle.reissue_key, principal, key_id, origin(request, app_state), old)
 
     @post("/{key_id:int}/revoke", status_code=200)
     async def revoke_key(
@@ -162,7 +163,7 @@ class KeyController(Controller):
     ) -> KeyOut:
         """Revoke a key and all its secrets, for good. Refused everywhere within a second."""
         key, hashes = await app_state.db.write(
-            service.revoke_key, principal, key_id, _request(request, app_state), delete=False
+            service.revoke_key, principal, key_id, origin(request, app_state), delete=False
         )
         _forget(app_state, key, hashes)
         return key
@@ -173,7 +174,7 @@ class KeyController(Controller):
     ) -> None:
         """Delete a key: revoked for good and listed only with includeRevoked=true. The audit trail stays."""
         key, hashes = await app_state.db.write(
-            service.revoke_key, principal, key_id, _request(request, app_state), delete=True
+            service.revoke_key, principal, key_id, origin(request, app_state), delete=True
         )
         _forget(app_state, key, hashes)
 
@@ -182,7 +183,7 @@ class KeyController(Controller):
 async def renew_token(request: Request[Any, Any, Any], principal: PrincipalDep, app_state: AppStateDep) -> RenewOut:
     """Called with a key that has canRenew, before it expires: a new secret with the same permissions and a
     fresh lifetime. The calling secret stays valid until its own expiry."""
-    return await app_state.db.write(lifecycle.renew, principal, _request(request, app_state))
+    return await app_state.db.write(lifecycle.renew, principal, origin(request, app_state))
 
 
 ROUTES: list[ControllerRouterHandler] = [KeyController, renew_token]
