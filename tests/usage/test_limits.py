@@ -82,7 +82,8 @@ def test_a_daily_quota(owner: Client, app: Litestar) -> None:
     assert_error(third, 429, "daily quota")
     assert 1 <= int(third.headers["retry-after"]) <= 86_400  # until midnight UTC
     usage = {i["key"]: i for i in owner.get("/v1/keys/usage").json()["items"]}[key["id"]]
-    assert (usage["dailyLimit"], usage["dailyUsed"]) == (2, 3)
+    # The refused request spent neither the day's quota nor a place in the window.
+    assert (usage["dailyLimit"], usage["dailyUsed"], usage["windowUsed"]) == (2, 2, 2)
 
 
 def test_an_organization_plan_and_a_key_override(owner: Client, app: Litestar, db: Database) -> None:
@@ -112,13 +113,14 @@ def test_limits_can_be_turned_off(owner: Client, settings: Settings, tmp_path: P
 
 
 @pytest.mark.redis
+@pytest.mark.parametrize("limits", [{"requests": 7, "window": "PT1H"}, {"daily": 7}], ids=["window", "daily"])
 def test_the_limit_is_shared_by_two_apps_on_one_redis(
-    owner: Client, settings: Settings, tmp_path: Path, redis_url: str
+    owner: Client, settings: Settings, tmp_path: Path, redis_url: str, limits: dict[str, object]
 ) -> None:
     shared = make_settings(settings.database_url or "", tmp_path, redis_url=redis_url)
     # Redis lives for the whole session, and each database numbers its keys from 1: start from no counts.
     redis.Redis.from_url(redis_url).flushdb()
-    key = create(owner, limits={"requests": 7, "window": "PT1H"})
+    key = create(owner, limits=limits)
     # Clients held open for the whole test: a Redis connection belongs to the event loop that made it.
     with as_key(create_app(shared), key["secret"]) as one, as_key(create_app(shared), key["secret"]) as two:
 
@@ -128,7 +130,12 @@ def test_the_limit_is_shared_by_two_apps_on_one_redis(
         with ThreadPoolExecutor(2) as pool:
             statuses = [s for found in pool.map(burst, (one, two)) for s in found]
         assert (statuses.count(200), statuses.count(429)) == (7, 13)  # exactly N of M, across both
-        assert remaining(one.get("/v1/sensors")) == 0 and remaining(two.get("/v1/sensors")) == 0
+        after = [one.get("/v1/sensors"), two.get("/v1/sensors")]
+        assert [r.status_code for r in after] == [429, 429]
+        if "daily" in limits:
+            assert all(', "daily";r=0;' in r.headers["ratelimit"] for r in after)
+        else:
+            assert remaining(after[0]) == 0 and remaining(after[1]) == 0
 
 
 def test_requests_pass_when_redis_is_unreachable(owner: Client, settings: Settings, tmp_path: Path) -> None:

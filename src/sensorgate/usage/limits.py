@@ -20,13 +20,13 @@ import logging
 import math
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 from limits import RateLimitItemPerSecond
-from limits.aio.storage import MemoryStorage, Storage
+from limits.aio.storage import Storage
 
 from sensorgate.db.engine import Database
 from sensorgate.kit.counters import redis_storage
+from sensorgate.usage.memory_counters import MemoryCounters, Window
 from sensorgate.usage.plans import DEFAULT_PLAN, Plan, plans_of
 
 log = logging.getLogger("sensorgate.limits")
@@ -37,7 +37,7 @@ PLAN_SECONDS = 60.0  # plans change rarely; a new one applies within a minute
 RETRY_SECONDS = 5.0  # while Redis is down, try it again this often (and not on every request)
 NAMESPACE = "limit"
 Headers = list[tuple[bytes, bytes]]
-Window = tuple[int, float, int, float]  # previous count, its time to live, current count, its time to live
+DAY = 86_400
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass's constructor costs a microsecond, on every request
@@ -69,7 +69,7 @@ class CredentialLimiter:
     def __init__(self, db: Database, redis_url: str | None, *, enabled: bool = True) -> None:
         self.db = db
         self.enabled = enabled
-        self.memory = _QuietMemoryStorage()
+        self.memory = MemoryCounters()
         self.storage: Storage | None = None
         if redis_url:
             self.storage = redis_storage(redis_url)
@@ -98,42 +98,27 @@ class CredentialLimiter:
         entry = self._plans.get(credential_id)
         if entry is None or entry.until <= time.monotonic():
             entry = await self._entry(credential_id)
-        plan, storage, daily_used = entry.plan, self.storage, 0
-        # The storage's own sliding-window calls, with the key made once per plan (the strategy object would
-        # rebuild it on each call; this is every request's path); the strategy's arithmetic is in _stats.
-        now, day_key = None, None
-        if plan.daily is not None:
-            now = datetime.now(UTC)
-            day_key = _daily_key(entry.ident, now)
+        now = time.time()
+        storage = self.storage
         if storage is None:
             # In memory nothing can fail (and an exception here is a bug, not an outage).
-            allowed, window, daily_used = await _take_in_memory(self.memory, entry, day_key)
+            allowed, window, daily_used = _take_in_memory(self.memory, entry, now)
         else:
             try:
-                allowed, window, daily_used = await _take(storage, entry, day_key)
+                allowed, window, daily_used = await _take(storage, entry, now)
             except Exception:
                 self._outage()
                 return None
             if self._retry_at or not self.available:
                 self._recovered()
-        remaining, window_reset = _stats(plan, *window)
-        state = f'"window";r={remaining};t={window_reset}'
-        reason = "window"
-        retry_after = max(1, window_reset)
-        if plan.daily is not None and now is not None:
-            daily_reset = _seconds_to_midnight(now)
-            state += f', "daily";r={max(0, plan.daily - daily_used)};t={daily_reset}'
-            if allowed and daily_used > plan.daily:
-                allowed, reason, retry_after = False, "daily", daily_reset
-        headers = [(b"ratelimit-policy", entry.policy), (b"ratelimit", state.encode())]
-        return Verdict(allowed, retry_after, reason, headers)
+        return _verdict(entry, allowed, window, daily_used, now)
 
     async def counts(self, credential_id: int, plan: Plan) -> Counts | None:
         """Used in the current window and today (None: limits off or the storage unreachable)."""
         if not self.enabled:
             return None
         ident = str(credential_id)
-        key, day_key = _window_key(ident, plan), _daily_key(ident, datetime.now(UTC))
+        key, day_key = _window_key(ident, plan), _daily_key(ident, time.time())
         daily: int | None = None
         storage = self.storage or self.memory
         try:
@@ -142,7 +127,8 @@ class CredentialLimiter:
         except Exception:
             self._outage()
             return None
-        return Counts(plan.requests - _stats(plan, *window)[0], daily)
+        previous, previous_ttl, current, _ = window
+        return Counts(math.floor(previous * previous_ttl / plan.window_seconds + current), daily)
 
     def _outage(self) -> None:
         self._retry_at = time.monotonic() + RETRY_SECONDS
@@ -157,51 +143,73 @@ class CredentialLimiter:
             log.warning("rate-limit storage is back; limits apply again")
 
 
-class _QuietMemoryStorage(MemoryStorage):
-    """The library's in-memory storage, sweeping expired counters at most once a second.
-
-    The library starts a sweep task, which visits every counter, on each increment: a task per request, and work
-    that grows with the number of keys. Reads already ignore expired counters, so the sweep only frees memory.
-    """
-
-    STORAGE_SCHEME = ["async+sensorgate-memory"]  # its own scheme: the registry maps each scheme to one class
-    _next_sweep = 0.0
-
-    async def _MemoryStorage__schedule_expiry(self) -> None:  # the parent's private __schedule_expiry
-        now = time.monotonic()
-        if now >= self._next_sweep:
-            self._next_sweep = now + 1.0
-            await super()._MemoryStorage__schedule_expiry()  # type: ignore[misc]
-
-
-async def _take_in_memory(storage: MemoryStorage, entry: _Entry, day_key: str | None) -> tuple[bool, Window, int]:
-    """One read and, when allowed, one increment: half the library's calls (acquire, then read the counts again).
-
-    As exact as its acquire: the memory storage never suspends, so no other request runs between the two calls.
-    """
-    plan = entry.plan
-    expiry = plan.window_seconds
-    previous, previous_ttl, current, current_ttl = await storage.get_sliding_window(entry.key, expiry)
-    allowed = math.floor(previous * previous_ttl / expiry + current) < plan.requests
-    if allowed:
-        current_key = storage.sliding_window_keys(entry.key, expiry, time.time())[1]
-        current = await storage.incr(current_key, 2 * expiry)
-    daily_used = 0
-    if day_key is not None:
-        daily_used = await (storage.incr(day_key, 86_400) if allowed else storage.get(day_key))
-    return allowed, (previous, previous_ttl, current, current_ttl), daily_used
-
-
-async def _take(storage: Storage, entry: _Entry, day_key: str | None) -> tuple[bool, Window, int]:
-    """One request through Redis: the window (atomic, in a Lua script), its counts, and the day's count."""
-    plan = entry.plan
-    allowed = await storage.acquire_sliding_window_entry(entry.key, plan.requests, plan.window_seconds)  # type: ignore[attr-defined]
-    window = await storage.get_sliding_window(entry.key, plan.window_seconds)  # type: ignore[attr-defined]
-    daily_used = 0
-    if day_key is not None:
-        # A request the window refused does not spend the day's quota.
-        daily_used = await (storage.incr(day_key, 86_400) if allowed else storage.get(day_key))
+def _take_in_memory(memory: MemoryCounters, entry: _Entry, now: float) -> tuple[bool, Window, int]:
+    """The daily quota first (a refused request must not spend a window slot), then the window, then the day."""
+    plan, day_key = entry.plan, None
+    if plan.daily is not None:
+        day_key = _daily_key(entry.ident, now)
+        if memory.count(day_key, now) >= plan.daily:
+            window = memory.window(entry.key, plan.window_seconds, now)[1]
+            return False, window, memory.count(day_key, now) + 1
+    allowed, window = memory.take_window(entry.key, plan.requests, plan.window_seconds, now)
+    daily_used = memory.add(day_key, DAY, now) if allowed and day_key is not None else 0
     return allowed, window, daily_used
+
+
+async def _take(storage: Storage, entry: _Entry, now: float) -> tuple[bool, Window, int]:
+    """One request through Redis: the day's count, the window (atomic, in a Lua script), its counts, the day.
+
+    Each step is atomic in Redis but the sequence is not: two processes may both see the day's count under the
+    quota, so the increment's result is checked again, and the day stays exact (one window slot may be spent).
+    """
+    plan, day_key = entry.plan, None
+    expiry = plan.window_seconds
+    if plan.daily is not None:
+        day_key = _daily_key(entry.ident, now)
+        used = await storage.get(day_key)
+        if used >= plan.daily:
+            return False, await storage.get_sliding_window(entry.key, expiry), used + 1  # type: ignore[attr-defined]
+    allowed = await storage.acquire_sliding_window_entry(entry.key, plan.requests, expiry)  # type: ignore[attr-defined]
+    window = await storage.get_sliding_window(entry.key, expiry)  # type: ignore[attr-defined]
+    daily_used = await storage.incr(day_key, DAY) if allowed and day_key is not None else 0
+    return allowed, window, daily_used
+
+
+def _verdict(entry: _Entry, allowed: bool, window: Window, daily_used: int, now: float) -> Verdict:
+    plan = entry.plan
+    remaining, reset, retry_after = _window_state(plan.requests, plan.window_seconds, *window)
+    state = f'"window";r={remaining};t={reset}'
+    reason = "window"
+    if plan.daily is not None:
+        midnight = math.ceil(DAY - now % DAY)
+        state += f', "daily";r={max(0, plan.daily - daily_used)};t={midnight}'
+        if daily_used > plan.daily:
+            allowed, reason, retry_after = False, "daily", midnight
+    return Verdict(allowed, retry_after, reason, [(b"ratelimit-policy", entry.policy), (b"ratelimit", state.encode())])
+
+
+def _window_state(
+    limit: int, expiry: int, previous: int, previous_ttl: float, current: int, current_ttl: float
+) -> tuple[int, int, int]:
+    """Remaining requests; seconds until the window is whole again (the headers' `t`); seconds until one more
+    request would pass (Retry-After, meaningful when none remains).
+
+    The count of the current window weighs fully until the window ends and then fades over the next one, so the
+    window is whole again when it has faded (current_ttl); with no current count, when the previous has faded.
+    """
+    weighted = previous * previous_ttl / expiry + current
+    remaining = max(0, limit - math.floor(weighted))
+    reset = current_ttl if current else previous_ttl
+    if remaining:
+        retry = 0.0
+    elif current < limit:
+        # Only the previous window's weight has to fall: previous * (ttl - wait) / expiry < limit - current.
+        retry = previous_ttl - expiry * (limit - current) / previous
+    else:
+        # This window's count must end and then fade: current * (1 - wait / expiry) < limit.
+        retry = (current_ttl - expiry) + expiry * (1 - limit / current)
+    # A microsecond off: the window's position comes from dividing an epoch time, which leaves float noise.
+    return remaining, math.ceil(reset - 1e-6), max(1, math.ceil(retry))
 
 
 def _window_key(ident: str, plan: Plan) -> str:
@@ -215,23 +223,6 @@ def _policy(plan: Plan) -> bytes:
     return policy.encode()
 
 
-def _stats(plan: Plan, previous: int, previous_ttl: float, current: int, current_ttl: float) -> tuple[int, int]:
-    """Remaining requests, and seconds until one more is allowed: SlidingWindowCounterRateLimiter's arithmetic."""
-    expiry = plan.window_seconds
-    remaining = max(0, plan.requests - math.floor(previous * previous_ttl / expiry + current))
-    reset = math.inf
-    if previous:
-        reset = previous_ttl % (expiry / previous)
-    if current:
-        reset = min(reset, current_ttl % expiry)
-    return remaining, 0 if reset == math.inf else min(expiry, math.ceil(reset))
-
-
-def _daily_key(ident: str, now: datetime) -> str:
-    # The UTC date in the key starts a new count at midnight; the 24 h expiry only cleans up.
-    return f"{NAMESPACE}/daily/{ident}/{now.date().isoformat()}"
-
-
-def _seconds_to_midnight(now: datetime) -> int:
-    midnight = datetime(now.year, now.month, now.day, tzinfo=UTC) + timedelta(days=1)
-    return max(1, math.ceil((midnight - now).total_seconds()))
+def _daily_key(ident: str, now: float) -> str:
+    # The UTC day's number in the key starts a new count at midnight; the expiry only cleans up.
+    return f"{NAMESPACE}/daily/{ident}/{int(now // DAY)}"
