@@ -20,13 +20,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
 REQUIRE = os.environ.get("SENSORGATE_TEST_REQUIRE_SERVICES") == "1"
 
 
-def unavailable(reason: str) -> None:
+def unavailable(reason: str) -> NoReturn:
     if REQUIRE:
         pytest.fail(f"{reason} (SENSORGATE_TEST_REQUIRE_SERVICES=1)")
     pytest.skip(reason)
@@ -114,20 +115,44 @@ def postgres_server() -> Iterator[str]:
         yield cluster.url
 
 
+class RedisServer:
+    """A redis-server on a port of its own, which a test may stop and start again (empty: it saves nothing)."""
+
+    def __init__(self, binary: str) -> None:
+        self.binary = binary
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        _wait_for_port(self.port)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
 @contextmanager
-def redis_server() -> Iterator[str]:
+def redis_instance() -> Iterator[RedisServer]:
     binary = shutil.which("redis-server")
     if binary is None:
         unavailable("redis-server not found")
-    port = free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = RedisServer(binary)
+    server.start()
     try:
-        _wait_for_port(port)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield server
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        server.stop()
+
+
+@contextmanager
+def redis_server() -> Iterator[str]:
+    with redis_instance() as server:
+        yield server.url

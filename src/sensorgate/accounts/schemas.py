@@ -109,5 +109,6 @@ class MemberOut(msgspec.Struct, rename="camel"):
     created_at: str
 
 
-class HealthOut(msgspec.Struct):
-    status: str
+class HealthOut(msgspec.Struct, omit_defaults=True):
+    status: str  # "ok" whenever the database answers, Redis or not (API.md pins it)
+    redis: str | None = None  # "ok" or "unavailable"; absent when SENSORGATE_REDIS_URL is not set

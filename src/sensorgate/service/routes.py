@@ -21,12 +21,20 @@ def _ping(conn: sa.Connection) -> None:
 
 @get("/health", tags=["service"])
 async def health(app_state: AppStateDep) -> HealthOut:
-    """200 once the database answers; 503 with the error object while it does not."""
+    """200 once the database answers; 503 with the error object while it does not.
+
+    With Redis configured, `redis` says whether it answers a ping. Redis down is still 200 and status "ok" (the
+    pinned answer): the service keeps answering without it (limits off, replays checked per process), and a
+    load balancer that took every process out of rotation over it would turn a cache outage into a full one.
+    """
     try:
         await app_state.db.read(_ping)
     except Exception:
         raise ServiceUnavailable("the database is not answering", headers={"Retry-After": "2"}) from None
-    return HealthOut(status="ok")
+    redis = await app_state.limits.check()
+    if redis is None:
+        return HealthOut(status="ok")
+    return HealthOut(status="ok", redis="ok" if redis else "unavailable")
 
 
 @get("/metrics", tags=["service"], include_in_schema=False)

@@ -16,6 +16,7 @@ the limits guard against waste and runaway clients, and the database still bound
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import time
@@ -34,6 +35,7 @@ log = logging.getLogger("sensorgate.limits")
 # Where the guard leaves the response's RateLimit headers; service/middleware.py adds them on the way out.
 SCOPE_KEY = "sensorgate.rate_limit"
 PLAN_SECONDS = 60.0  # plans change rarely; a new one applies within a minute
+CHECK_SECONDS = 1.0  # /health's ping: a load balancer's check must not hang on a black-holed Redis
 RETRY_SECONDS = 5.0  # while Redis is down, try it again this often (and not on every request)
 NAMESPACE = "limit"
 Headers = list[tuple[bytes, bytes]]
@@ -129,6 +131,20 @@ class CredentialLimiter:
             return None
         previous, previous_ttl, current, _ = window
         return Counts(math.floor(previous * previous_ttl / plan.window_seconds + current), daily)
+
+    async def check(self) -> bool | None:
+        """Ping the storage (None: in memory). A success ends an outage now, not at the next retry."""
+        if self.storage is None:
+            return None
+        try:
+            answered = await asyncio.wait_for(self.storage.check(), CHECK_SECONDS)
+        except Exception:  # the library returns False for a refused connection; a timeout raises
+            answered = False
+        if answered:
+            self._recovered()
+        elif self.available:
+            self._outage()
+        return bool(answered)
 
     def _outage(self) -> None:
         self._retry_at = time.monotonic() + RETRY_SECONDS
