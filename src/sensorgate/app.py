@@ -116,7 +116,7 @@ def create_app(settings: Settings, *, access_stream: TextIO | None = None) -> Li
     app.state.sensorgate = state
     # Wrap the routing step itself, so that 404 and 405 are logged and counted like everything else.
     access_log = AccessLog(access_stream or sys.stdout) if settings.access_log else None
-    app.asgi_handler = RequestMiddleware(app.asgi_handler, access_log=access_log)  # type: ignore[assignment]
+    app.asgi_handler = RequestMiddleware(app.asgi_handler, access_log=access_log, usage=usage)  # type: ignore[assignment]
     return app
 
 

@@ -21,6 +21,7 @@ from sensorgate.usage.models import credential_usage, credential_usage_daily
 from sensorgate.usage.recorder import Tally, UsageRecorder
 from tests.conftest import add_user, assert_error, login, make_settings
 from tests.credentials.test_keys_api import as_key, create
+from tests.measurements.conftest import backfill, make_sensor
 
 Client = TestClient[Litestar]
 
@@ -93,6 +94,25 @@ def test_a_failed_flush_keeps_the_counts(owner: Client, app: Litestar, db: Datab
     assert [r.count for r in usage_rows(db)] == [2]
 
 
+def test_points_and_errors_survive_a_failed_flush(owner: Client, db: Database) -> None:
+    key = create(owner)
+    recorder = UsageRecorder()
+    recorder.finished(key["id"], 200, 40)
+    recorder.finished(key["id"], 500, 0)
+    recorder.finished(key["id"], 304, 0)  # neither
+
+    class Down:
+        async def write(self, *_: Any) -> None:
+            raise ConnectionError("database down")
+
+    with pytest.raises(ConnectionError):
+        asyncio.run(recorder.flush(Down()))  # type: ignore[arg-type]
+    recorder.finished(key["id"], 200, 2)
+    assert asyncio.run(recorder.flush(db)) == 1
+    days = db.read_sync(lambda conn: conn.execute(sa.select(credential_usage_daily)).all())
+    assert [(d.requests, d.points, d.errors) for d in days] == [(0, 42, 1)]
+
+
 def test_counts_for_a_vanished_credential_are_dropped(db: Database) -> None:
     recorder = UsageRecorder()
     recorder.used(4242, "192.0.2.1", None)
@@ -113,12 +133,44 @@ def test_usage_per_day(owner: Client, app: Litestar) -> None:
     by_key = {item["key"]: item for item in body["items"]}
     assert by_key[busy["id"]] == {
         "key": busy["id"], "name": "integration", "kind": "api_key", "requests": 3, "refused": 1,
-        "dailyLimit": 1000, "limits": {"daily": 1000}, "revoked": False,
+        "points": 0, "errors": 0, "dailyLimit": 1000, "limits": {"daily": 1000}, "revoked": False,
         "plan": {"requests": 1_000_000, "window": "PT15M", "daily": 1000}, "windowUsed": 3, "dailyUsed": 3,
     }  # fmt: skip
     assert (by_key[idle["id"]]["requests"], by_key[idle["id"]]["dailyLimit"]) == (0, None)
     yesterday = (utcnow() - timedelta(days=1)).date().isoformat()
     assert owner.get("/v1/keys/usage", params={"date": yesterday}).json() == {"date": yesterday, "items": []}
+
+
+def test_points_returned_and_errors_per_day(owner: Client, app: Litestar) -> None:
+    sensor = make_sensor(owner)
+    now = utcnow().replace(microsecond=0)
+    times = [(now - timedelta(minutes=m)).isoformat() for m in range(1, 6)]
+    backfill(
+        owner,
+        [{"sensor": sensor["id"], "metric": "temperature", "value": 20 + i, "time": t} for i, t in enumerate(times)],
+    )
+    key = create(owner, scopes=["data:read"])
+    with as_key(app, key["secret"]) as client:
+        history = client.get("/v1/measurements", params={"sensor": sensor["id"], "last": "PT1H"})
+        assert history.status_code == 200 and len(history.json()["items"]) == 5
+        # An unchanged page answered 304 holds no points.
+        again = client.get(
+            "/v1/measurements",
+            params={"sensor": sensor["id"], "last": "PT1H"},
+            headers={"If-None-Match": history.headers["etag"]},
+        )
+        assert again.status_code == 304
+        assert len(client.get("/v1/measurements/latest").json()["items"]) == 1
+        buckets = client.get("/v1/measurements/aggregate", params={"sensor": sensor["id"], "bucket": "PT1M"})
+        assert buckets.status_code == 200
+        # Errors: requests let through that failed; the refusal (a scope it lacks) is counted apart.
+        assert_error(client.get("/v1/sensors/999999"), 404)
+        assert_error(client.get("/v1/measurements", params={"last": "yesterday"}), 400)
+        assert_error(client.post("/v1/sensors", json={"name": "x", "metrics": [{"metric": "co2"}]}), 403)
+    item = {i["key"]: i for i in owner.get("/v1/keys/usage").json()["items"]}[key["id"]]
+    expected_points = 5 + 1 + len(buckets.json()["items"])
+    assert (item["requests"], item["refused"], item["points"], item["errors"]) == (6, 1, expected_points, 2)
+    assert len(buckets.json()["items"]) >= 5
 
 
 @pytest.mark.parametrize(

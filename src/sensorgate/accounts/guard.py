@@ -19,6 +19,7 @@ from sensorgate.kit.timeutil import utcnow
 from sensorgate.service import metrics
 from sensorgate.service.state import AppStateDep
 from sensorgate.usage.limits import SCOPE_KEY as RATE_LIMIT_KEY
+from sensorgate.usage.recorder import CREDENTIAL_KEY
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -49,6 +50,8 @@ async def provide_principal(request: Request[Any, Any, Any], app_state: AppState
             what = "daily quota" if verdict.reason == "daily" else "rate limit"
             raise TooManyRequests(f"this key's {what} is used up; see the RateLimit headers", verdict.retry_after)
     app_state.usage.used(principal.credential_id, address, user_agent)
+    # service/middleware.py charges the answer's points, or its error, to the credential.
+    request.scope[CREDENTIAL_KEY] = principal.credential_id  # type: ignore[literal-required]
     return principal
 
 

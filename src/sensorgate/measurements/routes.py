@@ -19,6 +19,7 @@ from sensorgate.measurements.cursor import cursor_key
 from sensorgate.measurements.schemas import AggregateOut, HistoryOut, LatestOut
 from sensorgate.measurements.series_access import parse_ids, parse_names
 from sensorgate.service.state import AppStateDep
+from sensorgate.usage.recorder import POINTS_KEY
 
 # 100,000 points of about 90 bytes each, with room to spare.
 BACKFILL_BODY = 16 * 1024 * 1024
@@ -61,6 +62,7 @@ class MeasurementController(Controller):
         out = await app_state.db.read(
             latest.latest_values, principal, parse_ids(sensor, "sensor", 1000), parse_names(metric), unit, _now_ms()
         )
+        request.scope[POINTS_KEY] = len(out.items)  # type: ignore[literal-required]
         return conditional(request, _encode(out))
 
     @get("/", opt={"scope": "data:read"})
@@ -97,11 +99,13 @@ class MeasurementController(Controller):
             cursor=cursor,
             cursor_key=cursor_key(app_state.settings.secret_key),
         )
+        request.scope[POINTS_KEY] = len(out.items)  # type: ignore[literal-required]
         return conditional(request, _encode(out))
 
     @get("/aggregate", opt={"scope": "data:read"})
     async def aggregate(
         self,
+        request: Request[Any, Any, Any],
         principal: PrincipalDep,
         app_state: AppStateDep,
         sensor: Ids = None,
@@ -116,10 +120,12 @@ class MeasurementController(Controller):
         """count, min, max, avg and sum per bucket. Buckets of a day or longer align to midnight in `tz`
         (days are 23 or 25 hours long across DST changes); shorter ones to the UTC epoch. The window is
         widened to whole buckets (default: the last 24 hours); empty buckets are left out."""
-        request = aggregate.parse_request(from_, to, bucket, fn, tz, _now_ms())
-        return await app_state.db.read(
-            aggregate.aggregate, principal, parse_ids(sensor, "sensor"), parse_names(metric), unit, request
+        wanted = aggregate.parse_request(from_, to, bucket, fn, tz, _now_ms())
+        out = await app_state.db.read(
+            aggregate.aggregate, principal, parse_ids(sensor, "sensor"), parse_names(metric), unit, wanted
         )
+        request.scope[POINTS_KEY] = len(out.items)  # type: ignore[literal-required]
+        return out
 
     @post("/", request_max_body_size=BACKFILL_BODY, status_code=200, opt={"scope": "data:write"})
     async def backfill(

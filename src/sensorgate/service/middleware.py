@@ -15,6 +15,7 @@ from sensorgate.kit.timeutil import iso, utcnow
 from sensorgate.service import metrics
 from sensorgate.service.access_log import AccessLog
 from sensorgate.usage.limits import SCOPE_KEY as RATE_LIMIT_KEY
+from sensorgate.usage.recorder import CREDENTIAL_KEY, POINTS_KEY, UsageRecorder
 
 ASGIApp = Any
 _encoder = msgspec.json.Encoder()
@@ -22,9 +23,10 @@ UNMATCHED = "<unmatched>"
 
 
 class RequestMiddleware:
-    def __init__(self, app: ASGIApp, *, access_log: AccessLog | None) -> None:
+    def __init__(self, app: ASGIApp, *, access_log: AccessLog | None, usage: UsageRecorder | None = None) -> None:
         self.app = app
         self.access_log = access_log
+        self.usage = usage
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -52,6 +54,9 @@ class RequestMiddleware:
             # The template, never the raw path, so ids in paths do not explode the label count.
             route = scope.get("path_template") or UNMATCHED
             metrics.observe(scope["method"], route, result["status"], elapsed)
+            credential_id = scope.get(CREDENTIAL_KEY)
+            if credential_id is not None and self.usage is not None:
+                self.usage.finished(credential_id, result["status"], scope.get(POINTS_KEY, 0))
             if self.access_log is not None:
                 self.access_log.write(
                     _line(scope, headers, context.request_id, context.trace_id, route, result, elapsed)

@@ -2,7 +2,8 @@
 
 Uses are counted per credential per minute, with the last address and user agent seen in that minute; a
 refused attempt is a row of its own, with the reason as its outcome. The daily table is what the usage report
-reads, so it does not have to add up 1,440 minutes per key.
+reads, so it does not have to add up 1,440 minutes per key; it also holds what only a day is counted for: the
+points returned and the errors.
 """
 
 from __future__ import annotations
@@ -34,4 +35,8 @@ credential_usage_daily = sa.Table(
     sa.Column("day", sa.Date, primary_key=True),  # UTC
     sa.Column("requests", sa.Integer, nullable=False),
     sa.Column("refused", sa.Integer, nullable=False),
+    # Data points in the 200 answers of the day's requests (history, latest values, aggregate buckets).
+    sa.Column("points", sa.BigInteger, nullable=False, server_default="0"),
+    # Requests that passed authentication and limits but answered 4xx or 5xx (refusals are in `refused`).
+    sa.Column("errors", sa.Integer, nullable=False, server_default="0"),
 )

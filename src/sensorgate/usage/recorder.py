@@ -1,6 +1,7 @@
 """Counting credential use in memory, and writing the counts in batches.
 
-A request costs one dict update here. A task started with the app flushes the buffer every second (the
+A request costs one dict update here, and a second when its answer holds points or is an error. A task
+started with the app flushes the buffer every second (the
 `usage_flush_seconds` setting) and once more at shutdown, in one transaction of additive upserts, so any
 number of processes can flush into the same rows without losing a count. If the database is down, the
 counts wait in memory for the next flush, up to MAX_PENDING rows; past that, new minutes are dropped and a
@@ -35,11 +36,17 @@ class Tally:
 
 
 Key = tuple[int, int, str]  # credential id, epoch minute, outcome
+DayKey = tuple[int, int]  # credential id, epoch day (UTC)
+# Where the guard leaves the credential of a request it let through, and a data route the number of points
+# its answer holds; service/middleware.py reads both once the response has gone out (usage_of below).
+CREDENTIAL_KEY = "sensorgate.credential"
+POINTS_KEY = "sensorgate.points"
 
 
 class UsageRecorder:
     def __init__(self) -> None:
         self._pending: dict[Key, Tally] = {}
+        self._days: dict[DayKey, list[int]] = {}  # [points returned, errors]
         self._dropped = 0
 
     def used(self, credential_id: int, ip: str | None, user_agent: str | None) -> None:
@@ -47,6 +54,22 @@ class UsageRecorder:
 
     def refused(self, credential_id: int, reason: str, ip: str | None, user_agent: str | None) -> None:
         self._add(credential_id, reason, ip, user_agent, 1)
+
+    def finished(self, credential_id: int, status: int, points: int) -> None:
+        """What a request the credential was let through for came to: its points (in a 200), or an error."""
+        if status < 400 and not points:
+            return
+        key = (credential_id, int(time.time() // 86_400))
+        day = self._days.get(key)
+        if day is None:
+            if len(self._days) >= MAX_PENDING:
+                self._dropped += 1
+                return
+            day = self._days[key] = [0, 0]
+        if status >= 400:
+            day[1] += 1
+        elif status == 200:
+            day[0] += points
 
     def _add(self, credential_id: int, outcome: str, ip: str | None, user_agent: str | None, count: int) -> None:
         now = time.time()
@@ -63,13 +86,18 @@ class UsageRecorder:
             tally.last_ip = ip
             tally.last_user_agent = user_agent
 
-    def take(self) -> dict[Key, Tally]:
-        """Everything counted so far; the buffer starts again empty."""
+    def take(self) -> tuple[dict[Key, Tally], dict[DayKey, list[int]]]:
+        """Everything counted so far; the buffers start again empty."""
         taken, self._pending = self._pending, {}
-        return taken
+        days, self._days = self._days, {}
+        return taken, days
 
-    def give_back(self, taken: dict[Key, Tally]) -> None:
+    def give_back(self, taken: dict[Key, Tally], days: dict[DayKey, list[int]]) -> None:
         """Counts a failed flush could not write, merged into what came since."""
+        for day_key, (points, errors) in days.items():
+            day = self._days.setdefault(day_key, [0, 0])
+            day[0] += points
+            day[1] += errors
         for key, old in taken.items():
             new = self._pending.get(key)
             if new is None:
@@ -82,18 +110,18 @@ class UsageRecorder:
 
     async def flush(self, db: Database) -> int:
         """Write what is pending; return the number of rows written."""
-        taken = self.take()
+        taken, days = self.take()
         if self._dropped:
             log.warning("usage buffer full: %d uses were not counted", self._dropped)
             self._dropped = 0
-        if not taken:
+        if not taken and not days:
             return 0
         try:
-            await db.write(store.add_usage, taken)
+            await db.write(store.add_usage, taken, days)
         except Exception:
-            self.give_back(taken)
+            self.give_back(taken, days)
             raise
-        return len(taken)
+        return len(taken) + len(days)
 
     @contextlib.asynccontextmanager
     async def running(self, db: Database, every: float) -> AsyncIterator[None]:

@@ -25,6 +25,8 @@ class KeyUsage(msgspec.Struct, rename="camel"):
     kind: str
     requests: int
     refused: int
+    points: int  # data points in the day's 200 answers
+    errors: int  # requests let through that answered 4xx or 5xx
     daily_limit: int | None  # the effective daily quota; null: none
     limits: dict[str, Any] | None  # the key's own override, as created
     revoked: bool
@@ -70,7 +72,7 @@ def usage_report(conn: sa.Connection, visible: sa.ColumnElement[bool], day: date
     plans = plans_of(conn, ids) if rows else {}
     items = []
     for row in rows:
-        requests, refused = totals.get(row.id, (0, 0))
+        requests, refused, points, errors = totals.get(row.id, (0, 0, 0, 0))
         limits = dict(row.limits) if row.limits else None
         plan = plans[row.id]
         items.append(
@@ -80,6 +82,8 @@ def usage_report(conn: sa.Connection, visible: sa.ColumnElement[bool], day: date
                 kind=row.kind,
                 requests=requests,
                 refused=refused,
+                points=points,
+                errors=errors,
                 daily_limit=plan.daily,
                 limits=limits,
                 revoked=row.revoked_at is not None,

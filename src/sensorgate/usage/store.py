@@ -13,19 +13,24 @@ from sensorgate.credentials.models import credentials
 from sensorgate.usage.models import USED, credential_usage, credential_usage_daily
 
 if TYPE_CHECKING:
-    from sensorgate.usage.recorder import Key, Tally
+    from sensorgate.usage.recorder import DayKey, Key, Tally
+
+
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 def _insert(conn: sa.Connection, table: sa.Table) -> Any:
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
-def add_usage(conn: sa.Connection, taken: dict[Key, Tally]) -> None:
-    ids = sorted({key[0] for key in taken})
+def add_usage(conn: sa.Connection, taken: dict[Key, Tally], results: dict[DayKey, list[int]] | None = None) -> None:
+    """Add minutes of uses and refusals, and days of [points, errors], to what the tables hold."""
+    results = results or {}
+    ids = sorted({key[0] for key in taken} | {key[0] for key in results})
     # A credential may be gone (its organization deleted) since it was counted; its counts go with it.
     alive = set(conn.execute(sa.select(credentials.c.id).where(credentials.c.id.in_(ids))).scalars())
     minutes = []
-    days: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0, 0])
+    days: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # requests, refused, points, errors
     last_used: dict[int, datetime] = {}
     # In key order: two processes upserting the same rows then lock them in the same order, and cannot deadlock.
     for (credential_id, minute, outcome), tally in sorted(taken.items()):
@@ -50,12 +55,20 @@ def add_usage(conn: sa.Connection, taken: dict[Key, Tally]) -> None:
             last_used[credential_id] = max(last_at, last_used.get(credential_id, last_at))
         else:
             day[1] += tally.count
+    for (credential_id, epoch_day), (points, errors) in results.items():
+        if credential_id in alive:
+            day = days[(credential_id, date.fromordinal(EPOCH_ORDINAL + epoch_day))]
+            day[2] += points
+            day[3] += errors
     if minutes:
         _upsert_minutes(conn, minutes)
     if days:
         _upsert_days(
             conn,
-            [{"credential_id": c, "day": d, "requests": r, "refused": f} for (c, d), (r, f) in sorted(days.items())],
+            [
+                {"credential_id": c, "day": d, "requests": r, "refused": f, "points": p, "errors": e}
+                for (c, d), (r, f, p, e) in sorted(days.items())
+            ],
         )
     for credential_id, at in sorted(last_used.items()):
         conn.execute(
@@ -93,6 +106,8 @@ def _upsert_days(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
         set_={
             "requests": table.c.requests + statement.excluded.requests,
             "refused": table.c.refused + statement.excluded.refused,
+            "points": table.c.points + statement.excluded.points,
+            "errors": table.c.errors + statement.excluded.errors,
         },
     )
     conn.execute(statement, rows)
@@ -114,14 +129,14 @@ def minutes(conn: sa.Connection, credential_id: int, start: datetime, end: datet
     )
 
 
-def day_totals(conn: sa.Connection, credential_ids: list[int], day: date) -> dict[int, tuple[int, int]]:
-    """(requests, refused) per credential on a UTC day."""
+def day_totals(conn: sa.Connection, credential_ids: list[int], day: date) -> dict[int, tuple[int, int, int, int]]:
+    """(requests, refused, points, errors) per credential on a UTC day."""
     rows = conn.execute(
         sa.select(credential_usage_daily).where(
             credential_usage_daily.c.credential_id.in_(credential_ids), credential_usage_daily.c.day == day
         )
     )
-    return {row.credential_id: (row.requests, row.refused) for row in rows}
+    return {row.credential_id: (row.requests, row.refused, row.points, row.errors) for row in rows}
 
 
 def credential_ids(conn: sa.Connection) -> list[int]:
