@@ -66,3 +66,10 @@ def test_demo_and_dev_generate_secrets_once_and_keep_them(tmp_path: Path, mode: 
 def test_demo_keeps_a_secret_given_in_the_environment(tmp_path: Path) -> None:
     env = {"SENSORGATE_MODE": "demo", "SENSORGATE_DATA_DIR": str(tmp_path), **GOOD}
     assert load_settings(env).secret_key == GOOD["SENSORGATE_SECRET_KEY"]
+
+
+@pytest.mark.parametrize("prefix", ["", "has space", "x" * 41, "a:b"])
+def test_a_redis_prefix_must_be_a_short_plain_name(prefix: str) -> None:
+    with pytest.raises(SettingsError, match="redis_prefix"):
+        load_settings({**GOOD, "SENSORGATE_REDIS_PREFIX": prefix})
+    assert load_settings({**GOOD, "SENSORGATE_REDIS_PREFIX": "site-2.eu_1"}).redis_prefix == "site-2.eu_1"

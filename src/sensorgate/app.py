@@ -64,12 +64,14 @@ def create_app(settings: Settings, *, access_stream: TextIO | None = None) -> Li
     state = AppState(
         settings=settings,
         db=db,
-        login_throttle=LoginThrottle(settings.redis_url),
+        login_throttle=LoginThrottle(settings.redis_url, settings.redis_prefix),
         keys=KeyVerifier(db, settings.hash_pepper, usage),
-        signed=SignatureVerifier(db, settings.master_key_bytes, usage, NonceStore(settings.redis_url)),
+        signed=SignatureVerifier(
+            db, settings.master_key_bytes, usage, NonceStore(settings.redis_url, settings.redis_prefix)
+        ),
         usage=usage,
         oauth=OAuthServer(settings, db, usage),
-        limits=CredentialLimiter(db, settings.redis_url, enabled=settings.rate_limits),
+        limits=CredentialLimiter(db, settings.redis_url, prefix=settings.redis_prefix, enabled=settings.rate_limits),
     )
 
     @asynccontextmanager

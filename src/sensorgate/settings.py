@@ -48,6 +48,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # None means an SQLite file inside data_dir.
     database_url: str | None = None
     redis_url: str | None = None
+    # Starts every key sensorgate writes to Redis; give each installation sharing one Redis its own.
+    redis_prefix: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.-]{1,40}$")] = "sensorgate"
     # Signs and derives non-password tokens.
     secret_key: str = ""
     # HMAC key for every stored hash of a secret (session tokens now, API keys later).

@@ -9,6 +9,7 @@ import base64
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
@@ -58,6 +59,8 @@ def pair(
     shared = {
         "SENSORGATE_DATABASE_URL": url,
         "SENSORGATE_REDIS_URL": redis_url,
+        # The session's Redis serves other tests' databases too, whose credential ids are the same small numbers.
+        "SENSORGATE_REDIS_PREFIX": name,
         "SENSORGATE_SECURE_COOKIES": "false",  # plain HTTP on localhost
         "SENSORGATE_SCHEDULER": "false",
         **SECRETS,
@@ -118,6 +121,26 @@ def test_a_nonce_used_on_one_process_is_refused_as_replayed_on_the_other(pair: P
     again = signed_headers(public_id, secret, "GET", "/v1/sensors", nonce=int(headers["X-Nonce"]) + 1)
     assert httpx.get(f"{pair.two.base}/v1/sensors", headers=again, timeout=5).status_code == 200
     assert_error(httpx.get(f"{pair.one.base}/v1/sensors", headers=again, timeout=5), 401, "replayed nonce")
+
+
+@pytest.mark.parametrize("limits", [{"requests": 13, "window": "PT1H"}, {"daily": 13}], ids=["window", "daily"])
+def test_a_limit_of_n_lets_exactly_n_of_m_concurrent_requests_through_across_both(
+    pair: Pair, limits: dict[str, Any]
+) -> None:
+    created = create_key(pair.owner, limits=limits)
+    headers = {"X-API-Key": created["secret"]}
+    bases = [pair.one.base, pair.two.base] * 20  # 40 requests, half to each process, 8 at a time
+
+    def fetch(base: str) -> tuple[str, int]:
+        return base, httpx.get(f"{base}/v1/sensors", headers=headers, timeout=10).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(fetch, bases))
+    statuses = [status for _, status in answers]
+    assert (statuses.count(200), statuses.count(429)) == (13, 27), statuses
+    # Both processes served some of the 13 and refused some of the rest: one count, not one per process.
+    for base in (pair.one.base, pair.two.base):
+        assert {status for answered, status in answers if answered == base} == {200, 429}
 
 
 def used(owner: httpx.Client, key_id: int) -> int:

@@ -6,6 +6,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import msgspec
 import pytest
 import redis
 import sqlalchemy as sa
@@ -131,6 +132,9 @@ def test_the_limit_is_shared_by_two_apps_on_one_redis(
             statuses = [s for found in pool.map(burst, (one, two)) for s in found]
         assert (statuses.count(200), statuses.count(429)) == (7, 13)  # exactly N of M, across both
         after = [one.get("/v1/sensors"), two.get("/v1/sensors")]
+        # Another installation on the same Redis (its own prefix) counts its own credential 1, 2, ... apart.
+        with as_key(create_app(msgspec.structs.replace(shared, redis_prefix="other-site")), key["secret"]) as elsewhere:
+            assert elsewhere.get("/v1/sensors").status_code == 200
         assert [r.status_code for r in after] == [429, 429]
         if "daily" in limits:
             assert all(', "daily";r=0;' in r.headers["ratelimit"] for r in after)

@@ -23,8 +23,8 @@ PER_ADDRESS = parse("50/15 minutes")
 
 
 class LoginThrottle:
-    def __init__(self, redis_url: str | None) -> None:
-        self.limiter = MovingWindowRateLimiter(counter_storage(redis_url))
+    def __init__(self, redis_url: str | None, prefix: str) -> None:
+        self.limiter = MovingWindowRateLimiter(counter_storage(redis_url, prefix))
 
     async def check(self, email: str, address: str) -> None:
         """Refuse the attempt while either counter is full, saying when to try again."""

@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 
 
 class NonceStore:
-    def __init__(self, redis_url: str | None) -> None:
+    def __init__(self, redis_url: str | None, prefix: str) -> None:
+        self._prefix = prefix
         self._memory: dict[tuple[int, str], float] = {}
         self._redis = (
             aioredis.from_url(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5) if redis_url else None
@@ -35,7 +36,7 @@ class NonceStore:
         if self._redis is not None:
             try:
                 stored = await self._redis.set(
-                    f"sensorgate:nonce:{credential_id}:{nonce}", b"1", nx=True, px=REMEMBER_MS
+                    f"{self._prefix}:nonce:{credential_id}:{nonce}", b"1", nx=True, px=REMEMBER_MS
                 )
             except (RedisError, OSError):
                 log.warning("nonce store (Redis) unavailable; checking replays in this process only", exc_info=True)

@@ -73,7 +73,7 @@ class OAuthServer:
         self.lifetime = timedelta(seconds=settings.token_lifetime_seconds)
         self.keys = KeyRing(db, settings.master_key_bytes, timedelta(days=settings.jwt_rotation_days), self.lifetime)
         self.tokens = TokenVerifier(db, self.keys, usage, self.issuer, self.audience)
-        self.throttle = TokenThrottle(settings.redis_url)
+        self.throttle = TokenThrottle(settings.redis_url, settings.redis_prefix)
         self._hash = KeyedHasher(settings.hash_pepper)
 
     async def token(

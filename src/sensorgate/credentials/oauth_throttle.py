@@ -38,8 +38,8 @@ class RateState:
 
 
 class TokenThrottle:
-    def __init__(self, redis_url: str | None) -> None:
-        self.limiter = MovingWindowRateLimiter(counter_storage(redis_url))
+    def __init__(self, redis_url: str | None, prefix: str) -> None:
+        self.limiter = MovingWindowRateLimiter(counter_storage(redis_url, prefix))
 
     async def take(self, client_id: str) -> RateState | None:
         """Count one token request of the client, or raise 429 when its window is full. None: not counted."""

@@ -68,13 +68,13 @@ class Counts:
 
 
 class CredentialLimiter:
-    def __init__(self, db: Database, redis_url: str | None, *, enabled: bool = True) -> None:
+    def __init__(self, db: Database, redis_url: str | None, *, prefix: str, enabled: bool = True) -> None:
         self.db = db
         self.enabled = enabled
         self.memory = MemoryCounters()
         self.storage: Storage | None = None
         if redis_url:
-            self.storage = redis_storage(redis_url)
+            self.storage = redis_storage(redis_url, prefix)
         self.available = True  # false while the storage is unreachable (for /health)
         self._retry_at = 0.0
         self._plans: dict[int, _Entry] = {}
