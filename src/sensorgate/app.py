@@ -61,17 +61,23 @@ def create_app(settings: Settings, *, access_stream: TextIO | None = None) -> Li
     configure_logging(settings.log_level)
     db = Database(create_engine(settings.sqlalchemy_url))
     usage = UsageRecorder()
+    limits = CredentialLimiter(db, settings.redis_url, prefix=settings.redis_prefix, enabled=settings.rate_limits)
     state = AppState(
         settings=settings,
         db=db,
-        login_throttle=LoginThrottle(settings.redis_url, settings.redis_prefix),
+        login_throttle=LoginThrottle(
+            settings.redis_url,
+            settings.redis_prefix,
+            per_email=settings.login_attempts_per_email,
+            per_address=settings.login_attempts_per_address,
+        ),
         keys=KeyVerifier(db, settings.hash_pepper, usage),
         signed=SignatureVerifier(
             db, settings.master_key_bytes, usage, NonceStore(settings.redis_url, settings.redis_prefix)
         ),
         usage=usage,
-        oauth=OAuthServer(settings, db, usage),
-        limits=CredentialLimiter(db, settings.redis_url, prefix=settings.redis_prefix, enabled=settings.rate_limits),
+        oauth=OAuthServer(settings, db, usage, limits),
+        limits=limits,
     )
 
     @asynccontextmanager

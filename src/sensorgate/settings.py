@@ -79,6 +79,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     jwt_rotation_days: Annotated[int, msgspec.Meta(ge=1, le=365)] = 30
     # Per-credential rate limits and daily quotas (usage/limits.py); false serves every credential unlimited.
     rate_limits: bool = True
+    # Failed console logins allowed in any 15 minutes, per email and per client address, before 429.
+    login_attempts_per_email: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 5
+    login_attempts_per_address: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 50
 
     @property
     def sqlalchemy_url(self) -> str:

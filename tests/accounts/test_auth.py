@@ -88,6 +88,18 @@ def test_repeated_failures_for_one_email_get_429_with_retry_after(client: Client
     login(client, "bob@acme.example")
 
 
+def test_the_login_limits_are_settings(database_url: str, tmp_path: Path) -> None:
+    settings = make_settings(database_url, tmp_path, login_attempts_per_email=2, login_attempts_per_address=3)
+    app = create_app(settings)
+    add_user(app.state.sensorgate.db, "ann@acme.example", "acme")
+    with TestClient(app=app, base_url="https://testserver.local") as client:
+        wrong = {"email": "ann@acme.example", "password": "not the password"}
+        assert [client.post("/v1/auth/login", json=wrong).status_code for _ in range(3)] == [401, 401, 429]
+        # The address's count: the third failure from it, whatever the email, is its limit.
+        other = {"email": "bob@acme.example", "password": "not the password"}
+        assert [client.post("/v1/auth/login", json=other).status_code for _ in range(2)] == [401, 429]
+
+
 @pytest.mark.redis
 def test_login_throttle_is_shared_through_redis(database_url: str, tmp_path: Path, redis_url: str) -> None:
     """Two app instances (two processes in production) see one failure count through Redis."""

@@ -20,6 +20,7 @@ from sensorgate.settings import Settings
 from sensorgate.usage.plans import DEFAULT_PLAN, effective_plan
 from tests.conftest import assert_error, make_settings
 from tests.credentials.test_keys_api import as_key, create
+from tests.credentials.test_oauth import oauth_client, request_token
 
 Client = TestClient[Litestar]
 REMAINING = re.compile(r'"window";r=(\d+);t=(\d+)')
@@ -46,7 +47,7 @@ def test_a_key_over_its_limit_gets_429_with_retry_after_and_headers(owner: Clien
     # The refusal is charged to the key, and the report shows the plan and what the window holds.
     usage = {i["key"]: i for i in owner.get("/v1/keys/usage").json()["items"]}[key["id"]]
     assert (usage["requests"], usage["refused"]) == (3, 1)
-    assert usage["plan"] == {"requests": 3, "window": "PT1M", "daily": None}
+    assert usage["plan"] == {"requests": 3, "window": "PT1M", "daily": None, "tokens": 15}
     assert (usage["windowUsed"], usage["dailyUsed"], usage["dailyLimit"]) == (3, None, None)
 
 
@@ -150,3 +151,32 @@ def test_requests_pass_when_redis_is_unreachable(owner: Client, settings: Settin
     # Fail open: served, without headers it could not compute; the limiter says it is degraded (for /health).
     assert [r.status_code for r in responses] == [200] * 3 and "ratelimit" not in responses[0].headers
     assert down.state.sensorgate.limits.available is False
+
+
+def test_a_client_plan_sets_its_token_limit(owner: Client, app: Litestar, db: Database) -> None:
+    made = oauth_client(owner, limits={"tokens": 2})
+    assert [request_token(app, made).status_code for _ in range(2)] == [200, 200]
+    refused = request_token(app, made)
+    assert_error(refused, 429, "at most 2 token requests per 15 minutes")
+    assert refused.headers["ratelimit-policy"] == '"token";q=2;w=900'
+    # An organization's plan applies to its clients without a number of their own.
+    db.write_sync(lambda conn: conn.execute(sa.update(organizations).values(rate_limits={"tokens": 1})))
+    other = oauth_client(owner, name="other")
+    assert [request_token(app, other).status_code for _ in range(2)] == [200, 429]
+
+
+@pytest.mark.parametrize(
+    ("limits", "message"),
+    [
+        ({"window": "banana"}, "not an ISO 8601 duration"),
+        ({"window": "P32D"}, "31 days"),
+        ({"window": "PT0S"}, "zero"),
+        ({"requests": 0}, ">= 1"),
+        ({"tokens": 10_001}, "<= 10000"),
+        ({"hourly": 5}, "hourly"),
+    ],
+)
+def test_bad_limits_are_400_and_create_nothing(owner: Client, limits: dict[str, object], message: str) -> None:
+    before = len(owner.get("/v1/keys").json()["items"])
+    assert_error(owner.post("/v1/keys", json={"name": "bad", "limits": limits}), 400, message)
+    assert len(owner.get("/v1/keys").json()["items"]) == before

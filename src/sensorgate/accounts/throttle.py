@@ -1,5 +1,8 @@
 """Login throttling: after repeated failures for one email, or from one address, login answers 429.
 
+By default 5 failures per email and 50 per address in any 15 minutes (SENSORGATE_LOGIN_ATTEMPTS_PER_EMAIL and
+SENSORGATE_LOGIN_ATTEMPTS_PER_ADDRESS). A success clears the email's count.
+
 Counters use the `limits` library with a moving window, in memory by default or in Redis when
 SENSORGATE_REDIS_URL is set, so every process sees the same counts.
 """
@@ -10,7 +13,7 @@ import logging
 import math
 import time
 
-from limits import RateLimitItem, parse
+from limits import RateLimitItem, RateLimitItemPerMinute
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from sensorgate.kit.counters import counter_storage
@@ -18,17 +21,18 @@ from sensorgate.kit.errors import TooManyRequests
 
 log = logging.getLogger("sensorgate.throttle")
 
-PER_EMAIL = parse("5/15 minutes")
-PER_ADDRESS = parse("50/15 minutes")
+WINDOW_MINUTES = 15
 
 
 class LoginThrottle:
-    def __init__(self, redis_url: str | None, prefix: str) -> None:
+    def __init__(self, redis_url: str | None, prefix: str, *, per_email: int = 5, per_address: int = 50) -> None:
         self.limiter = MovingWindowRateLimiter(counter_storage(redis_url, prefix))
+        self.per_email = RateLimitItemPerMinute(per_email, WINDOW_MINUTES)
+        self.per_address = RateLimitItemPerMinute(per_address, WINDOW_MINUTES)
 
     async def check(self, email: str, address: str) -> None:
         """Refuse the attempt while either counter is full, saying when to try again."""
-        for limit, key in ((PER_EMAIL, email), (PER_ADDRESS, address)):
+        for limit, key in ((self.per_email, email), (self.per_address, address)):
             try:
                 allowed = await self.limiter.test(limit, "login", key)
                 if allowed:
@@ -42,12 +46,12 @@ class LoginThrottle:
             raise TooManyRequests("too many failed logins; wait before trying again", retry_after)
 
     async def failed(self, email: str, address: str) -> None:
-        await self._hit(PER_EMAIL, email)
-        await self._hit(PER_ADDRESS, address)
+        await self._hit(self.per_email, email)
+        await self._hit(self.per_address, address)
 
     async def succeeded(self, email: str) -> None:
         try:
-            await self.limiter.clear(PER_EMAIL, "login", email)
+            await self.limiter.clear(self.per_email, "login", email)
         except Exception:
             log.warning("login throttle storage unavailable", exc_info=True)
 

@@ -9,6 +9,7 @@ from sensorgate.cli.db import db
 from sensorgate.cli.demo import demo
 from sensorgate.cli.jobs import jobs
 from sensorgate.cli.keys import keys
+from sensorgate.cli.orgs import orgs
 from sensorgate.cli.serve import serve
 from sensorgate.cli.users import users
 
@@ -25,3 +26,4 @@ main.add_command(users)
 main.add_command(keys)
 main.add_command(demo)
 main.add_command(jobs)
+main.add_command(orgs)

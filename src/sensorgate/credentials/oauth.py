@@ -34,6 +34,7 @@ from sensorgate.kit.crypto import KeyedHasher
 from sensorgate.kit.errors import InvalidClient, OAuthError
 from sensorgate.kit.timeutil import iso
 from sensorgate.settings import Settings
+from sensorgate.usage.limits import CredentialLimiter
 from sensorgate.usage.recorder import UsageRecorder
 
 # Token types (RFC 9068, RFC 6750).
@@ -65,8 +66,9 @@ class Refusal:
 class OAuthServer:
     """The token, revocation and introspection endpoints' rules, and the verifier of the tokens they issue."""
 
-    def __init__(self, settings: Settings, db: Database, usage: UsageRecorder) -> None:
+    def __init__(self, settings: Settings, db: Database, usage: UsageRecorder, limits: CredentialLimiter) -> None:
         self.db = db
+        self.limits = limits  # for the client's plan: how many token requests it may make
         self.usage = usage
         self.issuer = settings.oauth_issuer
         self.audience = settings.oauth_audience
@@ -87,7 +89,8 @@ class OAuthServer:
         if client.networks and not allowed(origin.ip, client.networks):
             self.usage.refused(client.credential_id, "address", origin.ip, origin.user_agent)
             raise OAuthError("invalid_grant", "this client may not obtain tokens from this address")
-        rate = await self.throttle.take(client.client_id)
+        plan = await self.limits.plan(client.credential_id)
+        rate = await self.throttle.take(client.client_id, plan.tokens)
         issued = await self.db.write(self._issue, client, scopes, origin)
         return issued, rate
 

@@ -1,4 +1,5 @@
-"""Token requests: at most 15 per 15 minutes per client (as Ayyeka allows), then 429 with Retry-After.
+"""Token requests: at most 15 per 15 minutes per client by default (as Ayyeka allows), then 429 with Retry-After.
+The number is the client's plan's `tokens` (usage/plans.py), so an organization or a client may have another.
 
 A token lives an hour, so a well-behaved client needs a handful per hour; more is a client that fetches a token
 per call. Counted like login attempts (accounts/throttle.py): the `limits` library with a moving window, in
@@ -12,27 +13,28 @@ import math
 import time
 from dataclasses import dataclass
 
-from limits import parse
+from limits import RateLimitItemPerSecond
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from sensorgate.kit.counters import counter_storage
 from sensorgate.kit.errors import TooManyRequests
+from sensorgate.usage.plans import TOKEN_WINDOW_SECONDS
 
 log = logging.getLogger("sensorgate.throttle")
 
-TOKEN_LIMIT = parse("15/15 minutes")
 NAMESPACE = "oauth-token"
 
 
 @dataclass(frozen=True, slots=True)
 class RateState:
+    limit: int
     remaining: int
     reset_seconds: int
 
     def headers(self) -> dict[str, str]:
         """The IETF RateLimit-Policy and RateLimit fields (draft-ietf-httpapi-ratelimit-headers)."""
         return {
-            "RateLimit-Policy": f'"token";q={TOKEN_LIMIT.amount};w={TOKEN_LIMIT.get_expiry()}',
+            "RateLimit-Policy": f'"token";q={self.limit};w={TOKEN_WINDOW_SECONDS}',
             "RateLimit": f'"token";r={self.remaining};t={self.reset_seconds}',
         }
 
@@ -41,21 +43,24 @@ class TokenThrottle:
     def __init__(self, redis_url: str | None, prefix: str) -> None:
         self.limiter = MovingWindowRateLimiter(counter_storage(redis_url, prefix))
 
-    async def take(self, client_id: str) -> RateState | None:
-        """Count one token request of the client, or raise 429 when its window is full. None: not counted."""
+    async def take(self, client_id: str, limit: int) -> RateState | None:
+        """Count one token request of the client, or raise 429 when `limit` are in the last 15 minutes.
+
+        None: not counted (the storage is unreachable).
+        """
+        item = RateLimitItemPerSecond(limit, TOKEN_WINDOW_SECONDS)
         try:
-            allowed = await self.limiter.hit(TOKEN_LIMIT, NAMESPACE, client_id)
-            stats = await self.limiter.get_window_stats(TOKEN_LIMIT, NAMESPACE, client_id)
+            allowed = await self.limiter.hit(item, NAMESPACE, client_id)
+            stats = await self.limiter.get_window_stats(item, NAMESPACE, client_id)
         except Exception:
             # Fail open, as the login throttle does: the limit protects against waste, and a Redis outage
             # must not stop every integration from getting tokens.
             log.warning("token throttle storage unavailable; not throttling", exc_info=True)
             return None
-        state = RateState(max(0, stats.remaining), max(1, math.ceil(stats.reset_time - time.time())))
+        state = RateState(limit, max(0, stats.remaining), max(1, math.ceil(stats.reset_time - time.time())))
         if not allowed:
             error = TooManyRequests(
-                f"at most {TOKEN_LIMIT.amount} token requests per 15 minutes per client; reuse the token until it "
-                "expires",
+                f"at most {limit} token requests per 15 minutes for this client; reuse the token until it expires",
                 state.reset_seconds,
             )
             error.headers.update(state.headers())

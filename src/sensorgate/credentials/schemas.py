@@ -18,6 +18,7 @@ class LimitsIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     requests: Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000)] | None = None
     window: Annotated[str, msgspec.Meta(max_length=20)] | None = None  # ISO 8601 duration
     daily: Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000)] | None = None
+    tokens: Annotated[int, msgspec.Meta(ge=1, le=10_000)] | None = None  # OAuth token requests per 15 minutes
 
 
 class KeyIn(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):

@@ -19,6 +19,8 @@ from sensorgate.kit.errors import BadRequest, Conflict, Forbidden, NotFound
 from sensorgate.kit.timeparse import parse_time
 from sensorgate.measurements import units
 from sensorgate.sensors.models import device_groups
+from sensorgate.usage.plans import FIELDS as PLAN_FIELDS
+from sensorgate.usage.plans import check_window
 
 MAX_LISTED = 1000
 MANAGE = "access:manage"
@@ -190,7 +192,12 @@ def create_key(conn: sa.Connection, principal: Principal, body: KeyIn, request: 
 
 def _limits(body: KeyIn) -> dict[str, Any]:
     assert body.limits is not None
-    return {"requests": body.limits.requests, "window": body.limits.window, "daily": body.limits.daily}
+    if body.limits.window is not None:
+        try:
+            check_window(body.limits.window)
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from None
+    return {name: getattr(body.limits, name) for name in PLAN_FIELDS}
 
 
 def _creator_of(conn: sa.Connection, credential_id: int) -> int | None:

@@ -1,8 +1,10 @@
-"""Plans: how many data requests a credential may make per window and per day.
+"""Plans: how many data requests a credential may make per window and per day, and how many access tokens an
+OAuth client may ask for per 15 minutes.
 
-The default plan allows 1,000,000 requests per 15 minutes (as Ayyeka does) and sets no daily quota. An
-organization may override it (organizations.rate_limits), and a credential may override that
-(credentials.limits, the `limits` field of POST /v1/keys); each field falls back on its own.
+The default plan allows 1,000,000 requests per 15 minutes (as Ayyeka does), sets no daily quota and allows 15
+token requests per 15 minutes. An organization may override it (organizations.rate_limits, set with `sensorgate
+orgs plan`), and a credential may override that (credentials.limits, the `limits` field of POST /v1/keys); each
+field falls back on its own.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ from sensorgate.kit.timeparse import parse_duration
 DEFAULT_REQUESTS = 1_000_000
 DEFAULT_WINDOW = "PT15M"
 DEFAULT_WINDOW_SECONDS = 900
+DEFAULT_TOKENS = 15
+TOKEN_WINDOW_SECONDS = 900
+MAX_WINDOW_SECONDS = 31 * 86_400  # a month: past that a "rate" is a quota, which is what `daily` is for
+FIELDS = ("requests", "window", "daily", "tokens")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,9 +33,10 @@ class Plan:
     window: str  # ISO 8601, as the caller wrote it
     window_seconds: int
     daily: int | None  # None: no daily quota
+    tokens: int = DEFAULT_TOKENS  # token requests per 15 minutes, for an OAuth client
 
     def as_json(self) -> dict[str, Any]:
-        return {"requests": self.requests, "window": self.window, "daily": self.daily}
+        return {"requests": self.requests, "window": self.window, "daily": self.daily, "tokens": self.tokens}
 
 
 DEFAULT_PLAN = Plan(DEFAULT_REQUESTS, DEFAULT_WINDOW, DEFAULT_WINDOW_SECONDS, None)
@@ -43,16 +50,42 @@ def effective_plan(credential: dict[str, Any] | None, organization: dict[str, An
         return next((layer[name] for layer in layers if layer.get(name) is not None), None)
 
     window = pick("window") or DEFAULT_WINDOW
-    return Plan(pick("requests") or DEFAULT_REQUESTS, window, window_seconds(window), pick("daily"))
+    return Plan(
+        pick("requests") or DEFAULT_REQUESTS,
+        window,
+        window_seconds(window),
+        pick("daily"),
+        pick("tokens") or DEFAULT_TOKENS,
+    )
 
 
 def window_seconds(text: str) -> int:
-    """A window's length in seconds; months count 30 days (a rate window, not a calendar period)."""
+    """A stored window's length in seconds (windows are checked when they are set: see check_window)."""
     try:
-        duration = parse_duration(text, "limits.window")
+        return check_window(text)
     except ValueError:
         return DEFAULT_WINDOW_SECONDS
-    return max(1, duration.months * 30 * 86_400 + duration.days * 86_400 + duration.ms // 1000)
+
+
+def check_window(text: str, field: str = "limits.window") -> int:
+    """A window's length in whole seconds, 1 s to 31 days; months count 30 days (a rate, not a calendar)."""
+    duration = parse_duration(text, field)
+    seconds = duration.months * 30 * 86_400 + duration.days * 86_400 + duration.ms // 1000
+    if not 1 <= seconds <= MAX_WINDOW_SECONDS:
+        raise ValueError(f"{field}: a window is 1 second (PT1S) to 31 days (P31D), not {text[:20]!r}")
+    if duration.ms % 1000:
+        raise ValueError(f"{field}: a window is whole seconds, not {text[:20]!r}")
+    return seconds
+
+
+def organization_plan(conn: sa.Connection, organization_id: int) -> dict[str, Any] | None:
+    """The organization's own fields, as stored (None: it has none)."""
+    row = conn.execute(sa.select(organizations.c.rate_limits).where(organizations.c.id == organization_id)).first()
+    return None if row is None else row.rate_limits
+
+
+def set_organization_plan(conn: sa.Connection, organization_id: int, values: dict[str, Any] | None) -> None:
+    conn.execute(organizations.update().where(organizations.c.id == organization_id).values(rate_limits=values))
 
 
 def plans_of(conn: sa.Connection, credential_ids: list[int]) -> dict[int, Plan]:

@@ -1,0 +1,84 @@
+"""`sensorgate orgs plan`: an organization's rate-limit plan, which its keys' own `limits` override per field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+import msgspec
+
+from sensorgate.accounts import store as accounts_store
+from sensorgate.cli.common import console, db_option, require_newest_schema, settings_for
+from sensorgate.credentials.schemas import LimitsIn
+from sensorgate.db.engine import Database, create_engine
+from sensorgate.usage import plans
+
+
+@click.group()
+def orgs() -> None:
+    """Organizations."""
+
+
+@orgs.command("plan")
+@db_option
+@click.argument("slug")
+@click.option("--requests", type=int, help="data requests per window")
+@click.option("--window", help="the window, an ISO 8601 duration from PT1S to P31D (e.g. PT15M, PT1H)")
+@click.option("--daily", type=int, help="data requests per UTC day")
+@click.option("--tokens", type=int, help="OAuth token requests per 15 minutes, per client")
+@click.option("--unset", "unset", multiple=True, type=click.Choice(plans.FIELDS), help="back to the default")
+@click.option("--reset", is_flag=True, help="drop the organization's plan: every field back to the default")
+@click.option("--json", "as_json", is_flag=True, help="print the plan as one JSON object")
+def plan(
+    db_url: str | None,
+    slug: str,
+    requests: int | None,
+    window: str | None,
+    daily: int | None,
+    tokens: int | None,
+    unset: tuple[str, ...],
+    reset: bool,
+    as_json: bool,
+) -> None:
+    """Show or change an organization's plan.
+
+    Without options it shows the plan. A field left out keeps its value; the default plan is 1,000,000
+    requests per PT15M, no daily quota and 15 token requests. A running server applies a change within a minute.
+    """
+    given = {"requests": requests, "window": window, "daily": daily, "tokens": tokens}
+    changes = {name: value for name, value in given.items() if value is not None}
+    if reset and (changes or unset):
+        raise click.UsageError("--reset drops the whole plan; give it alone")
+    settings = settings_for(db_url, require_secrets=False)
+    db = Database(create_engine(settings.sqlalchemy_url))
+    try:
+        require_newest_schema(db.engine)
+        organization = db.read_sync(accounts_store.organization_by_slug, slug)
+        if organization is None:
+            raise click.ClickException(f"no organization {slug!r}")
+        stored = db.read_sync(plans.organization_plan, organization.id)
+        own: dict[str, Any] = dict(stored) if stored else {}
+        if changes or unset or reset:
+            own = {} if reset else {k: v for k, v in {**own, **changes}.items() if k not in unset}
+            _check(own)
+            db.write_sync(plans.set_organization_plan, organization.id, own or None)
+    finally:
+        db.dispose()
+    effective = plans.effective_plan(None, own).as_json()
+    if as_json:
+        print(msgspec.json.encode({"organization": slug, "own": own, "effective": effective}).decode())
+        return
+    for name in plans.FIELDS:
+        value = effective[name]
+        source = "organization" if name in own else "default"
+        console.print(f"{name:>8}: {'none' if value is None else value}  ({source})")
+
+
+def _check(values: dict[str, Any]) -> None:
+    """The same bounds as a key's `limits` (POST /v1/keys)."""
+    try:
+        msgspec.convert(values, LimitsIn)
+        if "window" in values:
+            plans.check_window(values["window"], "--window")
+    except (msgspec.ValidationError, ValueError) as exc:
+        raise click.BadParameter(str(exc).replace("$.", "--")) from None

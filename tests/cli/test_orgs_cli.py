@@ -1,0 +1,79 @@
+"""`sensorgate orgs plan`: the operator sets an organization's plan, and its keys are limited by it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from litestar.testing import TestClient
+
+from sensorgate.app import create_app
+from sensorgate.settings import load_settings
+from tests.cli.helpers import flat, invoke
+from tests.cli.test_jobs_cli import dev
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    dev(["db", "upgrade"], tmp_path)
+    dev(
+        ["users", "create", "--email", "ann@acme.example", "--org", "acme", "--role", "owner", "--password-stdin"],
+        tmp_path,
+    )
+    return tmp_path
+
+
+def plan(data_dir: Path, *args: str) -> dict[str, object]:
+    result = invoke(["orgs", "plan", "acme", *args, "--json"], data_dir)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)  # type: ignore[no-any-return]
+
+
+def test_set_show_unset_and_reset_a_plan(data_dir: Path) -> None:
+    default = {"requests": 1_000_000, "window": "PT15M", "daily": None, "tokens": 15}
+    assert plan(data_dir) == {"organization": "acme", "own": {}, "effective": default}
+    changed = plan(data_dir, "--requests", "100", "--window", "PT1M", "--tokens", "30")
+    assert changed["effective"] == {"requests": 100, "window": "PT1M", "daily": None, "tokens": 30}
+    # A field left out keeps its value; --unset takes one back to the default.
+    assert plan(data_dir, "--daily", "500")["own"] == {"requests": 100, "window": "PT1M", "tokens": 30, "daily": 500}
+    assert plan(data_dir, "--unset", "window", "--unset", "tokens")["own"] == {"requests": 100, "daily": 500}
+    text = invoke(["orgs", "plan", "acme"], data_dir)
+    assert "requests: 100 (organization)" in flat(text.output) and "window: PT15M (default)" in flat(text.output)
+    assert plan(data_dir, "--reset") == {"organization": "acme", "own": {}, "effective": default}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--window", "banana"], "not an ISO 8601 duration"),
+        (["--window", "P40D"], "31 days"),
+        (["--window", "PT1.5S"], "whole seconds"),
+        (["--daily", "0"], ">= 1"),
+        (["--tokens", "10001"], "<= 10000"),
+        (["--reset", "--daily", "3"], "--reset drops the whole plan"),
+    ],
+)
+def test_bad_values_are_refused_and_change_nothing(data_dir: Path, args: list[str], message: str) -> None:
+    plan(data_dir, "--requests", "7")
+    result = invoke(["orgs", "plan", "acme", *args], data_dir)
+    assert result.exit_code == 2 and message in flat(result.output)
+    assert plan(data_dir)["own"] == {"requests": 7}
+
+
+def test_an_unknown_organization(data_dir: Path) -> None:
+    result = invoke(["orgs", "plan", "nobody"], data_dir)
+    assert result.exit_code == 1 and "no organization 'nobody'" in result.output
+
+
+def test_the_keys_of_the_organization_get_its_plan(data_dir: Path) -> None:
+    plan(data_dir, "--requests", "2", "--window", "PT1H")
+    key = json.loads(dev(["keys", "create", "--workspace", "acme", "--name", "k", "--json"], data_dir))
+    # Dev mode, as `dev` created the key: the same generated secrets, kept in the data directory.
+    env = {"SENSORGATE_MODE": "dev", "SENSORGATE_DATA_DIR": str(data_dir)}
+    settings = load_settings(env, scheduler=False, usage_flush_seconds=3600)
+    with TestClient(create_app(settings)) as client:
+        client.headers["X-API-Key"] = key["secret"]
+        statuses = [client.get("/v1/sensors").status_code for _ in range(3)]
+        policy = client.get("/v1/sensors").headers["ratelimit-policy"]
+    assert statuses == [200, 200, 429] and policy == '"window";q=2;w=3600'
