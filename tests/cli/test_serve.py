@@ -105,5 +105,8 @@ def test_serve_with_two_workers_sums_metrics_across_processes(tmp_path: Path) ->
         metrics = httpx.get(f"{server.base}/metrics", timeout=5).text
         logs = server.logs()
     assert "worker-2" in logs, logs
+    # Two workers on SQLite without Redis: serve says what that costs.
+    assert "take turns to write" in flat(logs), logs
+    assert "rate limits and daily quotas count per worker" in flat(logs), logs
     # Exactly 30 whichever worker answered each request: /metrics reads every worker's files.
     assert 'sensorgate_http_requests_total{method="GET",route="<unmatched>",status="404"} 30.0' in metrics

@@ -18,6 +18,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 
 from sensorgate.kit.counters import counter_storage
 from sensorgate.kit.errors import TooManyRequests
+from sensorgate.kit.outage import Outage
 
 log = logging.getLogger("sensorgate.throttle")
 
@@ -29,19 +30,23 @@ class LoginThrottle:
         self.limiter = MovingWindowRateLimiter(counter_storage(redis_url, prefix))
         self.per_email = RateLimitItemPerMinute(per_email, WINDOW_MINUTES)
         self.per_address = RateLimitItemPerMinute(per_address, WINDOW_MINUTES)
+        # Fail open: argon2 still makes guessing slow, and a Redis outage must not lock everyone out.
+        self.outage = Outage("login throttle storage (Redis)", log, "not throttling logins")
 
     async def check(self, email: str, address: str) -> None:
         """Refuse the attempt while either counter is full, saying when to try again."""
         for limit, key in ((self.per_email, email), (self.per_address, address)):
+            if self.outage.skip():
+                return
             try:
                 allowed = await self.limiter.test(limit, "login", key)
                 if allowed:
                     continue
                 stats = await self.limiter.get_window_stats(limit, "login", key)
             except Exception:
-                # Fail open: argon2 still makes guessing slow, and a Redis outage must not lock everyone out.
-                log.warning("login throttle storage unavailable; not throttling", exc_info=True)
+                self.outage.failed()
                 return
+            self.outage.succeeded()
             retry_after = math.ceil(stats.reset_time - time.time())
             raise TooManyRequests("too many failed logins; wait before trying again", retry_after)
 
@@ -50,13 +55,17 @@ class LoginThrottle:
         await self._hit(self.per_address, address)
 
     async def succeeded(self, email: str) -> None:
+        if self.outage.skip():
+            return
         try:
             await self.limiter.clear(self.per_email, "login", email)
         except Exception:
-            log.warning("login throttle storage unavailable", exc_info=True)
+            self.outage.failed()
 
     async def _hit(self, limit: RateLimitItem, key: str) -> None:
+        if self.outage.skip():
+            return
         try:
             await self.limiter.hit(limit, "login", key)
         except Exception:
-            log.warning("login throttle storage unavailable", exc_info=True)
+            self.outage.failed()

@@ -47,7 +47,8 @@ def serve(db_url: str | None, host: str, port: int, workers: int, demo: bool, ru
         if not settings.redis_url:
             err_console.print(
                 "[yellow]warning:[/yellow] without SENSORGATE_REDIS_URL each worker keeps its own counters: "
-                "a signed request's nonce could be replayed to another worker within 300 s, and the login and "
+                "rate limits and daily quotas count per worker (N workers let N times the limit through), a "
+                "signed request's nonce could be replayed to another worker within 300 s, and the login and "
                 "token limits count per worker; set SENSORGATE_REDIS_URL to share them"
             )
     base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"  # noqa: S104

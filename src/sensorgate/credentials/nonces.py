@@ -16,6 +16,8 @@ import time
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from sensorgate.kit.outage import Outage
+
 # A nonce is accepted within WINDOW_MS of server time either way, so it must be remembered for twice that.
 WINDOW_MS = 300_000
 REMEMBER_MS = 2 * WINDOW_MS
@@ -26,6 +28,7 @@ log = logging.getLogger(__name__)
 class NonceStore:
     def __init__(self, redis_url: str | None, prefix: str) -> None:
         self._prefix = prefix
+        self.outage = Outage("nonce store (Redis)", log, "checking replays in this process only")
         self._memory: dict[tuple[int, str], float] = {}
         self._redis = (
             aioredis.from_url(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5) if redis_url else None
@@ -33,14 +36,15 @@ class NonceStore:
 
     async def first_use(self, credential_id: int, nonce: str) -> bool:
         """True the first time this key presents this nonce; False for a replay."""
-        if self._redis is not None:
+        if self._redis is not None and not self.outage.skip():
             try:
                 stored = await self._redis.set(
                     f"{self._prefix}:nonce:{credential_id}:{nonce}", b"1", nx=True, px=REMEMBER_MS
                 )
             except (RedisError, OSError):
-                log.warning("nonce store (Redis) unavailable; checking replays in this process only", exc_info=True)
+                self.outage.failed()
             else:
+                self.outage.succeeded()
                 return bool(stored)
         return self._remember(credential_id, nonce)
 

@@ -18,6 +18,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 
 from sensorgate.kit.counters import counter_storage
 from sensorgate.kit.errors import TooManyRequests
+from sensorgate.kit.outage import Outage
 from sensorgate.usage.plans import TOKEN_WINDOW_SECONDS
 
 log = logging.getLogger("sensorgate.throttle")
@@ -42,21 +43,25 @@ class RateState:
 class TokenThrottle:
     def __init__(self, redis_url: str | None, prefix: str) -> None:
         self.limiter = MovingWindowRateLimiter(counter_storage(redis_url, prefix))
+        # Fail open, as the login throttle does: the limit protects against waste, and a Redis outage must
+        # not stop every integration from getting tokens.
+        self.outage = Outage("token throttle storage (Redis)", log, "not limiting token requests")
 
     async def take(self, client_id: str, limit: int) -> RateState | None:
         """Count one token request of the client, or raise 429 when `limit` are in the last 15 minutes.
 
         None: not counted (the storage is unreachable).
         """
+        if self.outage.skip():
+            return None
         item = RateLimitItemPerSecond(limit, TOKEN_WINDOW_SECONDS)
         try:
             allowed = await self.limiter.hit(item, NAMESPACE, client_id)
             stats = await self.limiter.get_window_stats(item, NAMESPACE, client_id)
         except Exception:
-            # Fail open, as the login throttle does: the limit protects against waste, and a Redis outage
-            # must not stop every integration from getting tokens.
-            log.warning("token throttle storage unavailable; not throttling", exc_info=True)
+            self.outage.failed()
             return None
+        self.outage.succeeded()
         state = RateState(limit, max(0, stats.remaining), max(1, math.ceil(stats.reset_time - time.time())))
         if not allowed:
             error = TooManyRequests(

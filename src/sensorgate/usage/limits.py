@@ -27,6 +27,7 @@ from limits.aio.storage import Storage
 
 from sensorgate.db.engine import Database
 from sensorgate.kit.counters import redis_storage
+from sensorgate.kit.outage import Outage
 from sensorgate.usage.memory_counters import MemoryCounters, Window
 from sensorgate.usage.plans import DEFAULT_PLAN, Plan, plans_of
 
@@ -36,7 +37,6 @@ log = logging.getLogger("sensorgate.limits")
 SCOPE_KEY = "sensorgate.rate_limit"
 PLAN_SECONDS = 60.0  # plans change rarely; a new one applies within a minute
 CHECK_SECONDS = 1.0  # /health's ping: a load balancer's check must not hang on a black-holed Redis
-RETRY_SECONDS = 5.0  # while Redis is down, try it again this often (and not on every request)
 NAMESPACE = "limit"
 Headers = list[tuple[bytes, bytes]]
 DAY = 86_400
@@ -75,9 +75,13 @@ class CredentialLimiter:
         self.storage: Storage | None = None
         if redis_url:
             self.storage = redis_storage(redis_url, prefix)
-        self.available = True  # false while the storage is unreachable (for /health)
-        self._retry_at = 0.0
+        self.outage = Outage("rate-limit storage (Redis)", log, "serving without rate limits")
         self._plans: dict[int, _Entry] = {}
+
+    @property
+    def available(self) -> bool:
+        """False while the storage is unreachable (for /health)."""
+        return not self.outage.down
 
     async def plan(self, credential_id: int) -> Plan:
         return (await self._entry(credential_id)).plan
@@ -95,7 +99,7 @@ class CredentialLimiter:
 
     async def take(self, credential_id: int) -> Verdict | None:
         """Count one request of the credential. None: not limited (limits off, or the storage unreachable)."""
-        if not self.enabled or (self._retry_at and time.monotonic() < self._retry_at):
+        if not self.enabled or self.outage.skip():
             return None
         entry = self._plans.get(credential_id)
         if entry is None or entry.until <= time.monotonic():
@@ -109,10 +113,9 @@ class CredentialLimiter:
             try:
                 allowed, window, daily_used = await _take(storage, entry, now)
             except Exception:
-                self._outage()
+                self.outage.failed()
                 return None
-            if self._retry_at or not self.available:
-                self._recovered()
+            self.outage.succeeded()
         return _verdict(entry, allowed, window, daily_used, now)
 
     async def counts(self, credential_id: int, plan: Plan) -> Counts | None:
@@ -127,7 +130,7 @@ class CredentialLimiter:
             window = await storage.get_sliding_window(key, plan.window_seconds)  # type: ignore[attr-defined]
             daily = await storage.get(day_key) if plan.daily is not None else None
         except Exception:
-            self._outage()
+            self.outage.failed()
             return None
         previous, previous_ttl, current, _ = window
         return Counts(math.floor(previous * previous_ttl / plan.window_seconds + current), daily)
@@ -141,22 +144,10 @@ class CredentialLimiter:
         except Exception:  # the library returns False for a refused connection; a timeout raises
             answered = False
         if answered:
-            self._recovered()
-        elif self.available:
-            self._outage()
+            self.outage.succeeded()
+        elif not self.outage.down:
+            self.outage.failed()
         return bool(answered)
-
-    def _outage(self) -> None:
-        self._retry_at = time.monotonic() + RETRY_SECONDS
-        if self.available:
-            self.available = False
-            log.warning("rate-limit storage unavailable; serving without limits until it is back", exc_info=True)
-
-    def _recovered(self) -> None:
-        self._retry_at = 0.0
-        if not self.available:
-            self.available = True
-            log.warning("rate-limit storage is back; limits apply again")
 
 
 def _take_in_memory(memory: MemoryCounters, entry: _Entry, now: float) -> tuple[bool, Window, int]:

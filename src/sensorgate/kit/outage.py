@@ -1,0 +1,42 @@
+"""One shared store (Redis) seen from one component: whether to try it now, and one warning per outage.
+
+Every component that keeps state in Redis fails open when it cannot reach it (each module says why). Without
+this, a black-holed Redis would cost every request its socket timeout and log a traceback per call. After a
+failure, the component skips Redis for RETRY_SECONDS, then tries again on the next call, so it recovers by
+itself once Redis is back.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+
+RETRY_SECONDS = 5.0
+
+
+class Outage:
+    def __init__(self, what: str, log: logging.Logger, fallback: str) -> None:
+        self.what = what  # e.g. "rate-limit storage (Redis)"
+        self.log = log
+        self.fallback = fallback  # what the component does meanwhile, for the warning
+        self.down = False
+        self._retry_at = 0.0
+
+    def skip(self) -> bool:
+        """True while Redis failed less than RETRY_SECONDS ago: do without it, do not wait on it."""
+        return self._retry_at != 0.0 and time.monotonic() < self._retry_at
+
+    def failed(self) -> None:
+        """Called from an except clause, the first warning of an outage carries its cause."""
+        self._retry_at = time.monotonic() + RETRY_SECONDS
+        if not self.down:
+            self.down = True
+            cause = sys.exc_info()[0] is not None
+            self.log.warning("%s unavailable; %s until it is back", self.what, self.fallback, exc_info=cause)
+
+    def succeeded(self) -> None:
+        self._retry_at = 0.0
+        if self.down:
+            self.down = False
+            self.log.warning("%s is back", self.what)
