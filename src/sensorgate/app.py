@@ -30,6 +30,7 @@ from sensorgate.credentials.signing import SignatureVerifier
 from sensorgate.credentials.verify import KeyVerifier
 from sensorgate.db.engine import Database, create_engine
 from sensorgate.jobs import scheduler
+from sensorgate.kit.proxies import parse_networks
 from sensorgate.measurements import routes as measurements_routes
 from sensorgate.sensors import routes as sensors_routes
 from sensorgate.service import metrics
@@ -124,7 +125,12 @@ def create_app(settings: Settings, *, access_stream: TextIO | None = None) -> Li
     app.state.sensorgate = state
     # Wrap the routing step itself, so that 404 and 405 are logged and counted like everything else.
     access_log = AccessLog(access_stream or sys.stdout) if settings.access_log else None
-    app.asgi_handler = RequestMiddleware(app.asgi_handler, access_log=access_log, usage=usage)  # type: ignore[assignment]
+    app.asgi_handler = RequestMiddleware(
+        app.asgi_handler,
+        access_log=access_log,
+        usage=usage,
+        trusted_proxies=parse_networks(settings.trusted_proxies),
+    )  # type: ignore[assignment]
     return app
 
 

@@ -15,6 +15,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from sensorgate.kit.proxies import parse_networks
+
 ENV_PREFIX = "SENSORGATE_"
 Mode = Literal["production", "dev", "demo"]
 
@@ -79,6 +81,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     jwt_rotation_days: Annotated[int, msgspec.Meta(ge=1, le=365)] = 30
     # Per-credential rate limits and daily quotas (usage/limits.py); false serves every credential unlimited.
     rate_limits: bool = True
+    # Comma-separated addresses or networks of the proxies in front (a load balancer): from them, and only
+    # them, the client's address is read from X-Forwarded-For (kit/proxies.py). Empty: the TCP peer is the client.
+    trusted_proxies: Annotated[str, msgspec.Meta(max_length=2000)] = ""
     # Failed console logins allowed in any 15 minutes, per email and per client address, before 429.
     login_attempts_per_email: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 5
     login_attempts_per_address: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 50
@@ -127,6 +132,10 @@ def load_settings(
         settings = msgspec.convert(raw, Settings, strict=False)
     except msgspec.ValidationError as exc:
         raise SettingsError(f"invalid setting: {exc}") from None
+    try:
+        parse_networks(settings.trusted_proxies)
+    except ValueError as exc:
+        raise SettingsError(f"{ENV_PREFIX}TRUSTED_PROXIES: {exc}") from None
     if settings.relaxed:
         settings = _fill_generated_secrets(settings)
     if require_secrets:

@@ -11,6 +11,7 @@ from typing import Any
 import msgspec
 
 from sensorgate.kit.context import SCOPE_KEY, new_context
+from sensorgate.kit.proxies import Network, client_address
 from sensorgate.kit.timeutil import iso, utcnow
 from sensorgate.service import metrics
 from sensorgate.service.access_log import AccessLog
@@ -23,10 +24,18 @@ UNMATCHED = "<unmatched>"
 
 
 class RequestMiddleware:
-    def __init__(self, app: ASGIApp, *, access_log: AccessLog | None, usage: UsageRecorder | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        access_log: AccessLog | None,
+        usage: UsageRecorder | None = None,
+        trusted_proxies: tuple[Network, ...] = (),
+    ) -> None:
         self.app = app
         self.access_log = access_log
         self.usage = usage
+        self.trusted_proxies = trusted_proxies
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -34,6 +43,11 @@ class RequestMiddleware:
             return
         started = time.perf_counter()
         headers = dict(scope["headers"])
+        client = scope.get("client")
+        if self.trusted_proxies and client:
+            # Everything after this (IP allowlists, login throttling, usage, the access log) sees the client.
+            forwarded = [value for name, value in scope["headers"] if name == b"x-forwarded-for"]
+            scope["client"] = (client_address(client[0], forwarded, self.trusted_proxies), 0)
         context = new_context(headers)
         scope[SCOPE_KEY] = context
         request_id_header = (b"x-request-id", context.request_id.encode())
