@@ -34,7 +34,10 @@ import keys_http
 from harness import BIN, Processes, base_env, console, free_port, wait_ready
 
 TARGET_SECONDS = 0.3  # per repeat
-AUTH_PATH = r"auth_app|accounts/(guard|sessions|store)|credentials/verify|kit/(keys|crypto)|usage/recorder"
+AUTH_PATH = (
+    r"auth_app|accounts/(guard|sessions|store)|credentials/verify|kit/(keys|crypto|outage)"
+    r"|usage/(recorder|limits|memory_counters)"
+)
 Headers = list[tuple[bytes, bytes]]
 
 

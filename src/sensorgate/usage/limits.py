@@ -108,6 +108,10 @@ class CredentialLimiter:
         storage = self.storage
         if storage is None:
             # In memory nothing can fail (and an exception here is a bug, not an outage).
+            if entry.plan.daily is None:  # the common case, one call shorter
+                plan = entry.plan
+                allowed, window = self.memory.take_window(entry.key, plan.requests, plan.window_seconds, now)
+                return _verdict(entry, allowed, window, 0, now)
             allowed, window, daily_used = _take_in_memory(self.memory, entry, now)
         else:
             try:

@@ -53,7 +53,10 @@ class MemoryCounters(MemoryStorage):
             known = (number, *self.sliding_window_keys(key, expiry, now))
             self._window_keys[key] = known
         _, previous_key, current_key = known
-        previous, current = self.count(previous_key, now), self.count(current_key, now)
+        # count(), inline: this runs on every limited request, where each call is a measurable share.
+        storage, expirations = self.storage, self.expirations
+        previous = storage.get(previous_key, 0) if expirations.get(previous_key, 0.0) > now else 0
+        current = storage.get(current_key, 0) if expirations.get(current_key, 0.0) > now else 0
         previous_ttl = (1 - (((now - expiry) / expiry) % 1)) * expiry if previous else 0.0
         current_ttl = (1 - ((now / expiry) % 1)) * expiry + expiry
         return current_key, (previous, previous_ttl, current, current_ttl)
@@ -67,8 +70,14 @@ class MemoryCounters(MemoryStorage):
         current_key, (previous, previous_ttl, current, current_ttl) = self.window(key, expiry, now)
         allowed = math.floor(previous * previous_ttl / expiry + current) < limit
         if allowed:
-            # Twice the window, as the library sets it: the count is the next window's "previous".
-            current = self.add(current_key, 2 * expiry, now)
+            # add(), inline (current is 0 when the counter is new or expired). Twice the window, as the library
+            # sets it: the count is the next window's "previous".
+            if not current:
+                self.expirations[current_key] = now + 2 * expiry
+            current += 1
+            self.storage[current_key] = current
+            if now >= self._next_sweep:
+                self._sweep(now)
         return allowed, (previous, previous_ttl, current, current_ttl)
 
     def _sweep(self, now: float) -> None:
