@@ -34,6 +34,7 @@ import keys_http
 from harness import BIN, Processes, base_env, console, free_port, wait_ready
 
 TARGET_SECONDS = 0.3  # per repeat
+UNLIMITED = "key, limits off"
 AUTH_PATH = (
     r"auth_app|accounts/(guard|sessions|store)|credentials/verify|kit/(keys|crypto|outage)"
     r"|usage/(recorder|limits|memory_counters)"
@@ -117,22 +118,30 @@ async def measure(app: Any, path: str, variants: dict[str, Headers], repeats: in
             raise SystemExit(f"{name}: {status}, not the {keys_http.LIMIT} items of the other variants")
         first = items
 
-    def timed(scope: dict[str, Any]) -> Timed:
+    limiter = app.state.sensorgate.limits
+
+    def timed(scope: dict[str, Any], limited: bool = True) -> Timed:
         async def loop(n: int) -> float:
+            limiter.enabled = limited
             started = time.process_time()
             for _ in range(n):
                 await call(app, scope)
-            return time.process_time() - started
+            elapsed = time.process_time() - started
+            limiter.enabled = True
+            return elapsed
 
         return loop
 
-    n, results = await alternate({name: timed(scope) for name, scope in scopes.items()}, repeats)
+    loops = {name: timed(scope) for name, scope in scopes.items()}
+    # The same key request with its rate limit off: what authentication alone costs, next to "no auth".
+    loops[UNLIMITED] = timed(scopes["key"], limited=False)
+    n, results = await alternate(loops, repeats)
     console.print(
         f"{repeats} alternating repeats of {n:,} requests per variant, in-process (no server, no socket), CPU time"
     )
     for name, values in results.items():
         rate, mid = 1e6 / min(values), statistics.median(values)
-        console.print(f"{name:>8}: best {min(values):6.1f} us/request ({rate:,.0f} req/s), median {mid:6.1f}")
+        console.print(f"{name:>15}: best {min(values):6.1f} us/request ({rate:,.0f} req/s), median {mid:6.1f}")
     best = {name: min(values) for name, values in results.items()}
     med = {name: statistics.median(values) for name, values in results.items()}
     for other in ("session", "no auth"):
@@ -140,6 +149,10 @@ async def measure(app: Any, path: str, variants: dict[str, Headers], repeats: in
             f"ratio key/{other.replace(' ', '-')} (req/s) = {best[other] / best['key']:.3f} (best), "
             f"{med[other] / med['key']:.3f} (median); target >= 0.95"
         )
+    console.print(
+        f"ratio key without its rate limit/no-auth (req/s) = {best['no auth'] / best[UNLIMITED]:.3f} (best), "
+        f"{med['no auth'] / med[UNLIMITED]:.3f} (median): authentication alone"
+    )
     if profile:
         for name, scope in scopes.items():
             profiler = cProfile.Profile()
