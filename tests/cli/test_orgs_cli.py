@@ -52,6 +52,7 @@ def test_set_show_unset_and_reset_a_plan(data_dir: Path) -> None:
         (["--daily", "0"], ">= 1"),
         (["--tokens", "10001"], "<= 10000"),
         (["--reset", "--daily", "3"], "--reset drops the whole plan"),
+        (["--daily", "3", "--unset", "daily"], "contradict each other"),
     ],
 )
 def test_bad_values_are_refused_and_change_nothing(data_dir: Path, args: list[str], message: str) -> None:

@@ -28,8 +28,9 @@ def test_one_warning_per_outage_and_a_pause_before_trying_again(
             except ConnectionError:
                 outage.failed()
         assert outage.down and outage.skip()
-        clock[0] += outage_module.RETRY_SECONDS  # the pause is over: the next call tries again
+        clock[0] += outage_module.RETRY_SECONDS  # the pause is over: the next call probes Redis...
         assert not outage.skip()
+        assert outage.skip()  # ...and the calls arriving while it does go without, rather than wait on it too
         outage.succeeded()
         outage.succeeded()
     assert [r.getMessage() for r in caplog.records] == [

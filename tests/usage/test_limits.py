@@ -88,6 +88,18 @@ def test_a_daily_quota(owner: Client, app: Litestar) -> None:
     assert (usage["dailyLimit"], usage["dailyUsed"], usage["windowUsed"]) == (2, 2, 2)
 
 
+def test_a_window_refusal_shows_the_day_as_it_stands(owner: Client, app: Litestar) -> None:
+    key = create(owner, limits={"requests": 2, "window": "PT1H", "daily": 100})
+    with as_key(app, key["secret"]) as client:
+        responses = [client.get("/v1/sensors") for _ in range(3)]
+    assert [r.status_code for r in responses] == [200, 200, 429]
+    assert [r.headers["ratelimit"].split(", ")[1].split(";t=")[0] for r in responses] == [
+        '"daily";r=99',
+        '"daily";r=98',
+        '"daily";r=98',  # the refused request spent none of the day
+    ]
+
+
 def test_an_organization_plan_and_a_key_override(owner: Client, app: Litestar, db: Database) -> None:
     db.write_sync(lambda conn: conn.execute(sa.update(organizations).values(rate_limits={"requests": 2, "daily": 100})))
     plain, own = create(owner, name="plain"), create(owner, name="own", limits={"requests": 5})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +11,11 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from sensorgate.accounts.throttle import LoginThrottle
 from sensorgate.app import create_app
+from sensorgate.credentials.nonces import NonceStore
+from sensorgate.kit import outage as outage_module
+from sensorgate.kit.errors import TooManyRequests
 from sensorgate.settings import Settings
 from tests.conftest import PASSWORD, make_settings
 from tests.credentials.test_keys_api import as_key, create
@@ -55,6 +60,10 @@ def test_the_service_answers_through_a_redis_outage_and_recovers(
         during = [client.get("/v1/sensors") for _ in range(3)]
         assert [r.status_code for r in during] == [200] * 3
         assert all("ratelimit" not in r.headers for r in during)
+        # The usage report still answers, without the counts only Redis holds.
+        report = owner.get("/v1/keys/usage")
+        assert report.status_code == 200
+        assert {i["key"]: i["windowUsed"] for i in report.json()["items"]}[key["id"]] is None
         # Logging in (whose throttle counts in Redis too) still works.
         login = owner.post("/v1/auth/login", json={"email": "ann@acme.example", "password": PASSWORD})
         assert login.status_code == 200, login.text
@@ -72,3 +81,31 @@ def test_the_service_answers_through_a_redis_outage_and_recovers(
 def test_health_without_redis_is_the_plain_answer(tmp_path: Path, database_url: str) -> None:
     with TestClient(app=create_app(make_settings(database_url, tmp_path))) as client:
         assert client.get("/health").json() == {"status": "ok"}
+
+
+def test_nonces_and_the_login_throttle_come_back_with_redis(
+    redis: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(outage_module, "RETRY_SECONDS", 0.0)  # probe Redis again at once
+
+    async def run() -> None:
+        nonces, logins = NonceStore(redis.url, "outage-test"), LoginThrottle(redis.url, "outage-test", per_email=2)
+        redis.stop()
+        assert await nonces.first_use(1, "during") and nonces.outage.down
+        await logins.failed("ann@acme.example", "192.0.2.1")
+        assert logins.outage.down
+        redis.start()
+        # A nonce first used while Redis was down is still refused once Redis answers again (it was never there).
+        assert not await nonces.first_use(1, "during")
+        assert await nonces.first_use(1, "after") and not await nonces.first_use(1, "after")
+        assert not nonces.outage.down
+        # The throttle's outage ends with its first successful call, and it counts again.
+        for _ in range(2):
+            await logins.check("bob@acme.example", "192.0.2.2")
+            await logins.failed("bob@acme.example", "192.0.2.2")
+        assert not logins.outage.down
+        with pytest.raises(TooManyRequests):
+            await logins.check("bob@acme.example", "192.0.2.2")
+        await nonces.close()
+
+    asyncio.run(run())

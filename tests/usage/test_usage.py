@@ -99,7 +99,7 @@ def test_points_and_errors_survive_a_failed_flush(owner: Client, db: Database) -
     recorder = UsageRecorder()
     recorder.finished(key["id"], 200, 40)
     recorder.finished(key["id"], 500, 0)
-    recorder.finished(key["id"], 304, 0)  # neither
+    recorder.finished(key["id"], 304, 5)  # neither: a 304 sends no points
 
     class Down:
         async def write(self, *_: Any) -> None:

@@ -40,13 +40,13 @@ class LoginThrottle:
                 return
             try:
                 allowed = await self.limiter.test(limit, "login", key)
-                if allowed:
-                    continue
-                stats = await self.limiter.get_window_stats(limit, "login", key)
+                stats = None if allowed else await self.limiter.get_window_stats(limit, "login", key)
             except Exception:
                 self.outage.failed()
                 return
             self.outage.succeeded()
+            if stats is None:
+                continue
             retry_after = math.ceil(stats.reset_time - time.time())
             raise TooManyRequests("too many failed logins; wait before trying again", retry_after)
 
@@ -61,6 +61,8 @@ class LoginThrottle:
             await self.limiter.clear(self.per_email, "login", email)
         except Exception:
             self.outage.failed()
+        else:
+            self.outage.succeeded()
 
     async def _hit(self, limit: RateLimitItem, key: str) -> None:
         if self.outage.skip():
@@ -69,3 +71,5 @@ class LoginThrottle:
             await self.limiter.hit(limit, "login", key)
         except Exception:
             self.outage.failed()
+        else:
+            self.outage.succeeded()

@@ -49,6 +49,8 @@ def plan(
     changes = {name: value for name, value in given.items() if value is not None}
     if reset and (changes or unset):
         raise click.UsageError("--reset drops the whole plan; give it alone")
+    if both := sorted(set(changes) & set(unset)):
+        raise click.UsageError(f"--{both[0]} and --unset {both[0]} contradict each other; give one")
     settings = settings_for(db_url, require_secrets=False)
     db = Database(create_engine(settings.sqlalchemy_url))
     try:

@@ -45,14 +45,18 @@ class NonceStore:
                 self.outage.failed()
             else:
                 self.outage.succeeded()
-                return bool(stored)
+                # Nonces accepted while Redis was down live only in this process's memory; they stay refused.
+                return bool(stored) and not self._seen(credential_id, nonce)
         return self._remember(credential_id, nonce)
+
+    def _seen(self, credential_id: int, nonce: str) -> bool:
+        until = self._memory.get((credential_id, nonce))
+        return until is not None and until > time.monotonic()
 
     def _remember(self, credential_id: int, nonce: str) -> bool:
         now = time.monotonic()
         key = (credential_id, nonce)
-        if_seen = self._memory.get(key)
-        if if_seen is not None and if_seen > now:
+        if self._seen(credential_id, nonce):
             return False
         if len(self._memory) >= MEMORY_MAX:
             self._forget_expired(now)

@@ -24,8 +24,19 @@ class Outage:
         self._retry_at = 0.0
 
     def skip(self) -> bool:
-        """True while Redis failed less than RETRY_SECONDS ago: do without it, do not wait on it."""
-        return self._retry_at != 0.0 and time.monotonic() < self._retry_at
+        """True while Redis failed less than RETRY_SECONDS ago: do without it, do not wait on it.
+
+        Once the pause is over, the first caller probes Redis and the pause starts again for everyone else, so
+        a Redis that hangs costs one call per RETRY_SECONDS its timeout, not every request arriving meanwhile.
+        The probe's succeeded() ends the outage; its failed() starts a new pause.
+        """
+        if self._retry_at == 0.0:
+            return False
+        now = time.monotonic()
+        if now < self._retry_at:
+            return True
+        self._retry_at = now + RETRY_SECONDS
+        return False
 
     def failed(self) -> None:
         """Called from an except clause, the first warning of an outage carries its cause."""

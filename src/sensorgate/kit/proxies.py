@@ -27,6 +27,18 @@ def parse_networks(text: str) -> tuple[Network, ...]:
     return tuple(networks)
 
 
+def _address(hop: str) -> str | None:
+    """An address as a proxy may write it: bare, `1.2.3.4:port`, `[v6]` or `[v6]:port`. None: not one."""
+    if hop.startswith("["):
+        hop = hop[1:].partition("]")[0]
+    elif hop.count(":") == 1:
+        hop = hop.partition(":")[0]
+    try:
+        return str(ipaddress.ip_address(hop))
+    except ValueError:
+        return None
+
+
 def _trusted(address: str, networks: tuple[Network, ...]) -> bool:
     try:
         ip = ipaddress.ip_address(address)
@@ -42,11 +54,10 @@ def client_address(peer: str, forwarded: Iterable[bytes], networks: tuple[Networ
     hops = [hop.strip() for value in forwarded for hop in value.decode("latin-1").split(",")]
     client = peer
     for hop in reversed(hops):
-        try:
-            ipaddress.ip_address(hop)
-        except ValueError:
+        address = _address(hop)
+        if address is None:
             break
-        client = hop
-        if not _trusted(hop, networks):
+        client = address
+        if not _trusted(address, networks):
             break
     return client

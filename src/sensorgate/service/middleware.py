@@ -47,7 +47,9 @@ class RequestMiddleware:
         if self.trusted_proxies and client:
             # Everything after this (IP allowlists, login throttling, usage, the access log) sees the client.
             forwarded = [value for name, value in scope["headers"] if name == b"x-forwarded-for"]
-            scope["client"] = (client_address(client[0], forwarded, self.trusted_proxies), 0)
+            address = client_address(client[0], forwarded, self.trusted_proxies)
+            if address != client[0]:
+                scope["client"] = (address, 0)  # the client's port is not forwarded
         context = new_context(headers)
         scope[SCOPE_KEY] = context
         request_id_header = (b"x-request-id", context.request_id.encode())

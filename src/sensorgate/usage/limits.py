@@ -22,7 +22,6 @@ import math
 import time
 from dataclasses import dataclass
 
-from limits import RateLimitItemPerSecond
 from limits.aio.storage import Storage
 
 from sensorgate.db.engine import Database
@@ -124,18 +123,22 @@ class CredentialLimiter:
 
     async def counts(self, credential_id: int, plan: Plan) -> Counts | None:
         """Used in the current window and today (None: limits off or the storage unreachable)."""
-        if not self.enabled:
+        if not self.enabled or self.outage.skip():
             return None
         ident = str(credential_id)
         key, day_key = _window_key(ident, plan), _daily_key(ident, time.time())
         daily: int | None = None
-        storage = self.storage or self.memory
-        try:
-            window = await storage.get_sliding_window(key, plan.window_seconds)  # type: ignore[attr-defined]
-            daily = await storage.get(day_key) if plan.daily is not None else None
-        except Exception:
-            self.outage.failed()
-            return None
+        if self.storage is None:
+            window = self.memory.window(key, plan.window_seconds, time.time())[1]
+            daily = self.memory.count(day_key, time.time()) if plan.daily is not None else None
+        else:
+            try:
+                window = await self.storage.get_sliding_window(key, plan.window_seconds)  # type: ignore[attr-defined]
+                daily = await self.storage.get(day_key) if plan.daily is not None else None
+            except Exception:
+                self.outage.failed()
+                return None
+            self.outage.succeeded()
         previous, previous_ttl, current, _ = window
         return Counts(math.floor(previous * previous_ttl / plan.window_seconds + current), daily)
 
@@ -163,8 +166,10 @@ def _take_in_memory(memory: MemoryCounters, entry: _Entry, now: float) -> tuple[
             window = memory.window(entry.key, plan.window_seconds, now)[1]
             return False, window, memory.count(day_key, now) + 1
     allowed, window = memory.take_window(entry.key, plan.requests, plan.window_seconds, now)
-    daily_used = memory.add(day_key, DAY, now) if allowed and day_key is not None else 0
-    return allowed, window, daily_used
+    if day_key is None:
+        return allowed, window, 0
+    # Refused by the window: the day's count as it stands, for the header.
+    return allowed, window, memory.add(day_key, DAY, now) if allowed else memory.count(day_key, now)
 
 
 async def _take(storage: Storage, entry: _Entry, now: float) -> tuple[bool, Window, int]:
@@ -182,8 +187,10 @@ async def _take(storage: Storage, entry: _Entry, now: float) -> tuple[bool, Wind
             return False, await storage.get_sliding_window(entry.key, expiry), used + 1  # type: ignore[attr-defined]
     allowed = await storage.acquire_sliding_window_entry(entry.key, plan.requests, expiry)  # type: ignore[attr-defined]
     window = await storage.get_sliding_window(entry.key, expiry)  # type: ignore[attr-defined]
-    daily_used = await storage.incr(day_key, DAY) if allowed and day_key is not None else 0
-    return allowed, window, daily_used
+    if day_key is None:
+        return allowed, window, 0
+    # Refused by the window: the day's count as it stands, for the header.
+    return allowed, window, await (storage.incr(day_key, DAY) if allowed else storage.get(day_key))
 
 
 def _verdict(entry: _Entry, allowed: bool, window: Window, daily_used: int, now: float) -> Verdict:
@@ -224,7 +231,9 @@ def _window_state(
 
 
 def _window_key(ident: str, plan: Plan) -> str:
-    return RateLimitItemPerSecond(plan.requests, plan.window_seconds).key_for(NAMESPACE, ident)
+    # The credential and the window's length, not the number of requests (the library's own key holds that
+    # too): raising a key's or an organization's limit keeps what the window has counted so far.
+    return f"{NAMESPACE}/window/{ident}/{plan.window_seconds}"
 
 
 def _policy(plan: Plan) -> bytes:

@@ -57,8 +57,8 @@ class UsageRecorder:
 
     def finished(self, credential_id: int, status: int, points: int) -> None:
         """What a request the credential was let through for came to: its points (in a 200), or an error."""
-        if status < 400 and not points:
-            return
+        if status < 400 and not (status == 200 and points):
+            return  # a 304 (or any other answer without a body of points) adds nothing
         key = (credential_id, int(time.time() // 86_400))
         day = self._days.get(key)
         if day is None:
@@ -95,7 +95,12 @@ class UsageRecorder:
     def give_back(self, taken: dict[Key, Tally], days: dict[DayKey, list[int]]) -> None:
         """Counts a failed flush could not write, merged into what came since."""
         for day_key, (points, errors) in days.items():
-            day = self._days.setdefault(day_key, [0, 0])
+            day = self._days.get(day_key)
+            if day is None:
+                if len(self._days) >= MAX_PENDING:
+                    self._dropped += 1
+                    continue
+                day = self._days[day_key] = [0, 0]
             day[0] += points
             day[1] += errors
         for key, old in taken.items():
@@ -112,7 +117,7 @@ class UsageRecorder:
         """Write what is pending; return the number of rows written."""
         taken, days = self.take()
         if self._dropped:
-            log.warning("usage buffer full: %d uses were not counted", self._dropped)
+            log.warning("usage buffer full: %d counts (uses, refusals, points or errors) were dropped", self._dropped)
             self._dropped = 0
         if not taken and not days:
             return 0
