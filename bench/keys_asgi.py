@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import keys_http
-from harness import BIN, Processes, base_env, console, free_port, wait_ready
+from harness import Processes, console
 
 TARGET_SECONDS = 0.3  # per repeat
 UNLIMITED = "key, limits off"
@@ -181,20 +181,9 @@ def main() -> int:
             f"API key vs session vs no auth, in-process: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}"
         )
         # The stock server seeds the demo data and opens the session; then it stops, and the app runs in here.
-        data_dir = work / "data"
-        env = base_env(data_dir, SENSORGATE_MODE="demo")
-        port = free_port()
-        server = procs.start(
-            "stock", [str(BIN / "sensorgate"), "serve", "--demo", "--port", str(port)], env, port, work
-        )
-        wait_ready(server)
-        demo = json.loads((data_dir / "demo.json").read_text())
-        cookie = keys_http.login(port, demo)
-        path = keys_http.history_path(port, demo["api_key"])
-        procs.stop_all()
-        console.print(f"GET {path}", soft_wrap=True)
-
-        os.environ.update({**env, "SENSORGATE_BENCH_SESSION": cookie})
+        seeded = keys_http.seeded_demo(work, procs)
+        demo, cookie, path = seeded.demo, seeded.session, seeded.path
+        os.environ.update({**seeded.env, "SENSORGATE_BENCH_SESSION": cookie})
         import auth_app  # after the environment is set: its settings come from there
 
         with open(os.devnull, "w") as devnull:

@@ -28,6 +28,7 @@ import signal
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import data_load as dl
@@ -72,6 +73,31 @@ def history_path(port: int, key: str) -> str:
     now = int(time.time()) // 60 * 60_000
     start, end = now - 6 * dl.DAY_MS, now - 4 * dl.DAY_MS
     return f"/v1/measurements?sensor={sensor}&metric=temperature&from={dl.iso(start)}&to={dl.iso(end)}&limit={LIMIT}"
+
+
+@dataclass(frozen=True)
+class SeededDemo:
+    env: dict[str, str]  # the demo's SENSORGATE_* settings, for the app the script then runs in-process
+    demo: dict[str, str]  # demo.json: the owner's login and the read-only key
+    session: str  # the owner's session cookie
+    path: str  # the 100-point history page
+
+
+def seeded_demo(work: Path, procs: Processes) -> SeededDemo:
+    """Start a stock `serve --demo` to seed the data, log in and pick the history page; then stop it.
+
+    The in-process benchmarks (keys_asgi, schemes_asgi, limits_asgi) then build their apps on the same data dir.
+    """
+    data_dir = work / "data"
+    env = base_env(data_dir, SENSORGATE_MODE="demo")
+    port = free_port()
+    server = procs.start("stock", [str(BIN / "sensorgate"), "serve", "--demo", "--port", str(port)], env, port, work)
+    wait_ready(server)
+    demo = json.loads((data_dir / "demo.json").read_text())
+    seeded = SeededDemo(env, demo, login(port, demo), history_path(port, demo["api_key"]))
+    procs.stop_all()
+    console.print(f"GET {seeded.path}", soft_wrap=True)
+    return seeded
 
 
 def check_answers(path: str, targets: dict[str, tuple[int, list[str]]], stock_port: int) -> None:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import keys_http
-from harness import BIN, Processes, base_env, console, free_port, wait_ready
+from harness import Processes, console, free_port
 from keys_asgi import Timed, alternate, call, scope_for, start_lifespan
 
 
@@ -81,17 +81,8 @@ def main() -> int:
     )
     try:
         console.print(f"rate limits off vs memory vs Redis: {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}")
-        data_dir = work / "data"
-        env = base_env(data_dir, SENSORGATE_MODE="demo")
-        port = free_port()
-        server = procs.start(
-            "stock", [str(BIN / "sensorgate"), "serve", "--demo", "--port", str(port)], env, port, work
-        )
-        wait_ready(server)
-        demo = json.loads((data_dir / "demo.json").read_text())
-        path = keys_http.history_path(port, demo["api_key"])
-        procs.stop_all()
-        console.print(f"GET {path}", soft_wrap=True)
+        seeded = keys_http.seeded_demo(work, procs)
+        env, demo, path = seeded.env, seeded.demo, seeded.path
 
         os.environ.update(env)
         import auth_app  # after the environment is set: its settings come from there

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import keys_http
-from harness import BIN, Processes, base_env, console, free_port, wait_ready
+from harness import BIN, Processes, console
 from keys_asgi import alternate, call, scope_for, start_lifespan
 
 from sensorgate.credentials.signing import canonical, sign
@@ -144,18 +144,9 @@ def main() -> int:
     procs = Processes()
     try:
         console.print(f"credential schemes, in-process: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
-        data_dir = work / "data"
-        env = base_env(data_dir, SENSORGATE_MODE="demo")
-        port = free_port()
-        server = procs.start(
-            "stock", [str(BIN / "sensorgate"), "serve", "--demo", "--port", str(port)], env, port, work
-        )
-        wait_ready(server)
-        demo = json.loads((data_dir / "demo.json").read_text())
-        path = keys_http.history_path(port, demo["api_key"])
-        procs.stop_all()
+        seeded = keys_http.seeded_demo(work, procs)
+        env, demo, path = seeded.env, seeded.demo, seeded.path
         signer, oauth = create_key(env, "signing_key"), create_key(env, "oauth_client")
-        console.print(f"GET {path}", soft_wrap=True)
         os.environ.update(env)
         from sensorgate.app import create_app
         from sensorgate.settings import load_settings
