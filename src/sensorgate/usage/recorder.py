@@ -59,17 +59,23 @@ class UsageRecorder:
         """What a request the credential was let through for came to: its points (in a 200), or an error."""
         if status < 400 and not (status == 200 and points):
             return  # a 304 (or any other answer without a body of points) adds nothing
-        key = (credential_id, int(time.time() // 86_400))
-        day = self._days.get(key)
+        day = self._day((credential_id, int(time.time() // 86_400)))
         if day is None:
-            if len(self._days) >= MAX_PENDING:
-                self._dropped += 1
-                return
-            day = self._days[key] = [0, 0]
+            return
         if status >= 400:
             day[1] += 1
         elif status == 200:
             day[0] += points
+
+    def _day(self, key: DayKey) -> list[int] | None:
+        """The day's [points, errors] to add to; None (and one more dropped) when the buffer is full."""
+        day = self._days.get(key)
+        if day is None:
+            if len(self._days) >= MAX_PENDING:
+                self._dropped += 1
+                return None
+            day = self._days[key] = [0, 0]
+        return day
 
     def _add(self, credential_id: int, outcome: str, ip: str | None, user_agent: str | None, count: int) -> None:
         now = time.time()
@@ -95,14 +101,10 @@ class UsageRecorder:
     def give_back(self, taken: dict[Key, Tally], days: dict[DayKey, list[int]]) -> None:
         """Counts a failed flush could not write, merged into what came since."""
         for day_key, (points, errors) in days.items():
-            day = self._days.get(day_key)
-            if day is None:
-                if len(self._days) >= MAX_PENDING:
-                    self._dropped += 1
-                    continue
-                day = self._days[day_key] = [0, 0]
-            day[0] += points
-            day[1] += errors
+            day = self._day(day_key)
+            if day is not None:
+                day[0] += points
+                day[1] += errors
         for key, old in taken.items():
             new = self._pending.get(key)
             if new is None:
