@@ -77,8 +77,8 @@ async def token(request: Request[Any, Any, Any], app_state: AppStateDep) -> Resp
     `Authorization: Bearer`. It lives 3600 s (a setting), never longer than the client secret that obtained it.
 
     Errors follow RFC 6749 §5.2 (`error` is invalid_request, invalid_client, invalid_grant, unauthorized_client,
-    unsupported_grant_type or invalid_scope, with `error_description`). At most 15 tokens per 15 minutes per
-    client: the 16th gets 429 with Retry-After.
+    unsupported_grant_type or invalid_scope, with `error_description`). At most the plan's `tokens` (15 by default)
+    per 15 minutes per client; the next gets 429 with Retry-After.
     """
     form = await _form(request)
     issued, rate = await app_state.oauth.token(form, request.headers.get("authorization"), origin(request, app_state))

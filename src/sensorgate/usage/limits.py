@@ -164,6 +164,7 @@ def _take_in_memory(memory: MemoryCounters, entry: _Entry, now: float) -> tuple[
         day_key = _daily_key(entry.ident, now)
         if memory.count(day_key, now) >= plan.daily:
             window = memory.window(entry.key, plan.window_seconds, now)[1]
+            # The day's count with this refused request in it, past the quota: _verdict names the day.
             return False, window, memory.count(day_key, now) + 1
     allowed, window = memory.take_window(entry.key, plan.requests, plan.window_seconds, now)
     if day_key is None:
@@ -184,6 +185,7 @@ async def _take(storage: Storage, entry: _Entry, now: float) -> tuple[bool, Wind
         day_key = _daily_key(entry.ident, now)
         used = await storage.get(day_key)
         if used >= plan.daily:
+            # As in memory: this request counted in, past the quota, so _verdict names the day.
             return False, await storage.get_sliding_window(entry.key, expiry), used + 1  # type: ignore[attr-defined]
     allowed = await storage.acquire_sliding_window_entry(entry.key, plan.requests, expiry)  # type: ignore[attr-defined]
     window = await storage.get_sliding_window(entry.key, expiry)  # type: ignore[attr-defined]
