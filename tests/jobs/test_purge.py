@@ -15,7 +15,7 @@ from sensorgate.db.engine import Database, create_engine
 from sensorgate.jobs import runner
 from sensorgate.kit.timeutil import utcnow
 from sensorgate.settings import Settings
-from sensorgate.usage.models import credential_usage
+from sensorgate.usage.models import credential_usage, credential_usage_daily
 from tests.conftest import assert_error
 from tests.credentials.test_keys_api import as_key, create
 
@@ -86,6 +86,26 @@ def test_purge_drops_old_usage_minutes(owner: Client, db: Database) -> None:
     assert runner.run(db, "purge")["usageMinutesDeleted"] == 1  # type: ignore[index]
     left = db.read_sync(lambda conn: list(conn.execute(sa.select(credential_usage.c.minute)).scalars()))
     assert left == [now - timedelta(days=89)]
+
+
+def test_purge_keeps_daily_usage_400_days(owner: Client, db: Database) -> None:
+    key = create(owner)["id"]
+    today = utcnow().date()
+    rows = [
+        {
+            "credential_id": key,
+            "day": today - timedelta(days=days),
+            "requests": 3,
+            "refused": 1,
+            "points": 300,
+            "errors": 1,
+        }
+        for days in (401, 399)
+    ]
+    db.write_sync(lambda conn: conn.execute(credential_usage_daily.insert(), rows))
+    assert runner.run(db, "purge")["usageDaysDeleted"] == 1  # type: ignore[index]
+    left = db.read_sync(lambda conn: conn.execute(sa.select(credential_usage_daily)).all())
+    assert [(r.day, r.points, r.errors) for r in left] == [(today - timedelta(days=399), 300, 1)]
 
 
 def test_a_claimed_job_runs_in_one_place_at_a_time(db: Database) -> None:
