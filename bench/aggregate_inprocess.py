@@ -26,7 +26,7 @@ from sensorgate.credentials.schemas import KeyIn
 from sensorgate.credentials.service import Origin, create_key
 from sensorgate.db import migrate
 from sensorgate.db.engine import Database, create_engine
-from sensorgate.kit.timeutil import utcnow
+from sensorgate.kit.times import utcnow
 from sensorgate.measurements.writer import write_points
 from sensorgate.sensors import service as sensors
 from sensorgate.sensors.schemas import MetricIn, SensorIn

@@ -23,9 +23,9 @@ import sensorgate.app
 from sensorgate.accounts.guard import provide_principal
 from sensorgate.accounts.principal import Principal
 from sensorgate.accounts.sessions import resolve_session
-from sensorgate.kit.timeutil import utcnow
-from sensorgate.service.state import AppStateDep
+from sensorgate.kit.times import utcnow
 from sensorgate.settings import load_settings
+from sensorgate.web.state import AppStateDep
 
 _owner: Principal | None = None
 

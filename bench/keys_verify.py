@@ -35,7 +35,7 @@ from sensorgate.db.engine import Database, create_engine
 from sensorgate.demo import seed_demo
 from sensorgate.kit import keys
 from sensorgate.kit.crypto import KeyedHasher
-from sensorgate.kit.timeutil import utcnow
+from sensorgate.kit.times import utcnow
 from sensorgate.settings import load_settings
 
 ADDRESS = "127.0.0.1"

@@ -19,7 +19,7 @@ from sensorgate.accounts.passwords import hash_password
 from sensorgate.app import create_app
 from sensorgate.db import migrate
 from sensorgate.db.engine import Database, create_engine
-from sensorgate.kit.timeutil import utcnow
+from sensorgate.kit.times import utcnow
 from sensorgate.settings import Settings, load_settings
 from tests.services import postgres_server, redis_server
 

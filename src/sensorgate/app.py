@@ -22,27 +22,27 @@ from sensorgate.accounts.guard import provide_principal
 from sensorgate.accounts.throttle import LoginThrottle
 from sensorgate.alarms import routes as alarms_routes
 from sensorgate.console import routes as console_routes
-from sensorgate.credentials import oauth_routes
 from sensorgate.credentials import routes as credentials_routes
 from sensorgate.credentials.nonces import NonceStore
-from sensorgate.credentials.oauth import OAuthServer
+from sensorgate.credentials.oauth import routes as oauth_routes
+from sensorgate.credentials.oauth.server import OAuthServer
 from sensorgate.credentials.signing import SignatureVerifier
 from sensorgate.credentials.verify import KeyVerifier
 from sensorgate.db.engine import Database, create_engine
 from sensorgate.jobs import scheduler
+from sensorgate.kit import metrics
 from sensorgate.kit.proxies import parse_networks
 from sensorgate.measurements import routes as measurements_routes
 from sensorgate.sensors import routes as sensors_routes
-from sensorgate.service import metrics
-from sensorgate.service import routes as service_routes
-from sensorgate.service.access_log import AccessLog
-from sensorgate.service.error_handler import render_error
-from sensorgate.service.logs import configure_logging
-from sensorgate.service.middleware import RequestMiddleware
-from sensorgate.service.state import AppState
 from sensorgate.settings import Settings, load_settings
 from sensorgate.usage.limits import CredentialLimiter
 from sensorgate.usage.recorder import UsageRecorder
+from sensorgate.web import routes as service_routes
+from sensorgate.web.access_log import AccessLog
+from sensorgate.web.error_handler import render_error
+from sensorgate.web.logs import configure_logging
+from sensorgate.web.middleware import RequestMiddleware
+from sensorgate.web.state import AppState
 
 SWAGGER_ASSETS = "/docs/assets"
 ROUTES: list[ControllerRouterHandler] = [

@@ -3,7 +3,7 @@
 from sensorgate.accounts import models as accounts_models
 from sensorgate.alarms import models as alarms_models
 from sensorgate.credentials import models as credentials_models
-from sensorgate.credentials import oauth_models
+from sensorgate.credentials.oauth import models as oauth_models
 from sensorgate.jobs import models as jobs_models
 from sensorgate.measurements import models as measurements_models
 from sensorgate.sensors import models as sensors_models

@@ -15,7 +15,7 @@ from litestar.testing import TestClient
 from sensorgate.accounts import passwords
 from sensorgate.accounts.models import login_sessions
 from sensorgate.app import create_app
-from sensorgate.kit.timeutil import utcnow
+from sensorgate.kit.times import utcnow
 from tests.conftest import PASSWORD, add_user, assert_error, login, make_settings
 
 Client = TestClient[Litestar]

@@ -13,7 +13,7 @@ from litestar.testing import TestClient
 from sensorgate.accounts import service, sessions
 from sensorgate.accounts.schemas import WorkspaceIn
 from sensorgate.kit.errors import Conflict
-from sensorgate.kit.timeutil import utcnow
+from sensorgate.kit.times import utcnow
 from sensorgate.settings import Settings
 from tests.conftest import add_user, assert_error, login
 

@@ -13,7 +13,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from sensorgate.credentials.models import credential_secrets
-from sensorgate.kit.timeutil import iso, utcnow
+from sensorgate.kit.times import iso, utcnow
 from sensorgate.usage.models import credential_usage
 from tests.conftest import add_user, assert_error, login
 from tests.credentials.test_keys_api import as_key, create

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from sensorgate.cli import main
 from sensorgate.credentials.models import credential_secrets
 from sensorgate.jobs import runner
-from sensorgate.kit.timeutil import utcnow
+from sensorgate.kit.times import utcnow
 from tests.cli.helpers import flat, invoke
 
 

@@ -18,7 +18,7 @@ from litestar.testing import TestClient
 
 from sensorgate.app import create_app
 from sensorgate.cli import main
-from sensorgate.kit.timeutil import utcnow
+from sensorgate.kit.times import utcnow
 from sensorgate.settings import Settings, load_settings
 from tests.cli.helpers import clean_env, count_rows, flat, invoke, run
 from tests.conftest import PASSWORD

@@ -15,7 +15,7 @@ from sensorgate.credentials import service
 from sensorgate.credentials.models import audit_events, credential_secrets
 from sensorgate.credentials.schemas import KeyIn
 from sensorgate.kit.errors import ApiError
-from sensorgate.kit.timeutil import utcnow
+from sensorgate.kit.times import utcnow
 from tests.conftest import add_user, assert_error, login
 from tests.measurements.conftest import backfill, make_sensor
 

@@ -11,7 +11,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from sensorgate.credentials.models import audit_events
-from sensorgate.kit.timeutil import iso, utcnow
+from sensorgate.kit.times import iso, utcnow
 from tests.conftest import assert_error
 from tests.credentials.test_keys_api import as_key, create
 

@@ -16,7 +16,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from sensorgate.app import create_app
-from sensorgate.kit.timeutil import iso, utcnow
+from sensorgate.kit.times import iso, utcnow
 from sensorgate.settings import Settings
 from tests.conftest import assert_error, make_settings
 from tests.credentials.test_keys_api import as_key, create

@@ -13,11 +13,11 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from sensorgate.credentials.jwt_keys import SEALING_PURPOSE, KeyRing, ensure_keys
-from sensorgate.credentials.oauth_models import jwt_keys
+from sensorgate.credentials.oauth.jwt_keys import SEALING_PURPOSE, KeyRing, ensure_keys
+from sensorgate.credentials.oauth.models import jwt_keys
 from sensorgate.db.engine import Database, create_engine
 from sensorgate.kit.sealing import unseal
-from sensorgate.kit.timeutil import utcnow
+from sensorgate.kit.times import utcnow
 from sensorgate.settings import Settings
 
 ROTATION = timedelta(days=30)

@@ -17,9 +17,9 @@ from litestar.testing import TestClient
 from sensorgate.app import create_app
 from sensorgate.credentials import routes as credentials_routes
 from sensorgate.credentials.models import credential_secrets
-from sensorgate.credentials.oauth_models import revoked_tokens
+from sensorgate.credentials.oauth.models import revoked_tokens
 from sensorgate.jobs import runner
-from sensorgate.kit.timeutil import utcnow
+from sensorgate.kit.times import utcnow
 from sensorgate.settings import Settings
 from tests.conftest import assert_error
 from tests.credentials.test_keys_api import as_key

@@ -13,7 +13,7 @@ from litestar.testing import TestClient
 from sensorgate.credentials.models import audit_events, credential_secrets
 from sensorgate.db.engine import Database, create_engine
 from sensorgate.jobs import runner
-from sensorgate.kit.timeutil import utcnow
+from sensorgate.kit.times import utcnow
 from sensorgate.settings import Settings
 from sensorgate.usage.models import credential_usage, credential_usage_daily
 from tests.conftest import assert_error

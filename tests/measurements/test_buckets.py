@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sensorgate.kit.timeparse import MAX_TIME_MS, Duration, parse_time
+from sensorgate.kit.times import MAX_TIME_MS, Duration, parse_time
 from sensorgate.measurements.buckets import (
     MAX_BUCKETS,
     Bucket,

@@ -14,7 +14,7 @@ from litestar.testing import TestClient
 
 from sensorgate.app import create_app
 from sensorgate.db.engine import Database
-from sensorgate.kit.timeutil import utcnow
+from sensorgate.kit.times import utcnow
 from sensorgate.settings import Settings
 from sensorgate.usage import store
 from sensorgate.usage.models import credential_usage, credential_usage_daily

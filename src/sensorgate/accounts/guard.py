@@ -14,12 +14,12 @@ from litestar import Request
 
 from sensorgate.accounts.principal import Principal
 from sensorgate.accounts.sessions import CSRF_HEADER, SESSION_COOKIE, csrf_matches, resolve_session
+from sensorgate.kit import metrics
 from sensorgate.kit.errors import Forbidden, TooManyRequests, Unauthorized
-from sensorgate.kit.timeutil import utcnow
-from sensorgate.service import metrics
-from sensorgate.service.state import AppStateDep
+from sensorgate.kit.times import utcnow
 from sensorgate.usage.limits import SCOPE_KEY as RATE_LIMIT_KEY
 from sensorgate.usage.recorder import CREDENTIAL_KEY
+from sensorgate.web.state import AppStateDep
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

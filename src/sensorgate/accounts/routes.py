@@ -28,8 +28,8 @@ from sensorgate.accounts.schemas import (
 )
 from sensorgate.kit.errors import Unauthorized
 from sensorgate.kit.paging import DEFAULT_PAGE_SIZE, Page, PageNumber, PageSize
-from sensorgate.kit.timeutil import iso, utcnow
-from sensorgate.service.state import AppStateDep
+from sensorgate.kit.times import iso, utcnow
+from sensorgate.web.state import AppStateDep
 
 # Login and account bodies are tiny; a small cap keeps a flood of large bodies cheap to refuse.
 SMALL_BODY = 16 * 1024

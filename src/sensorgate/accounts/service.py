@@ -13,7 +13,7 @@ from sensorgate.accounts.roles import ACCESS_MANAGE, GRANTABLE, ORG_OWN, WORKSPA
 from sensorgate.accounts.schemas import MemberIn, MemberOut, MemberPatch, WorkspaceIn, WorkspaceOut
 from sensorgate.kit.errors import BadRequest, Conflict, Forbidden, NotFound
 from sensorgate.kit.paging import Page, make_page
-from sensorgate.kit.timeutil import iso
+from sensorgate.kit.times import iso
 
 
 def ensure_user(

@@ -11,9 +11,9 @@ from litestar.types import ControllerRouterHandler
 from sensorgate.accounts.principal import PrincipalDep
 from sensorgate.alarms import service
 from sensorgate.alarms.schemas import AlarmOut, RuleIn, RuleOut
-from sensorgate.kit.timeutil import utcnow
+from sensorgate.kit.times import utcnow
 from sensorgate.measurements.history import window
-from sensorgate.service.state import AppStateDep
+from sensorgate.web.state import AppStateDep
 
 Time = Annotated[str | None, QueryParameter(max_length=40, description="ISO 8601 time or epoch seconds")]
 

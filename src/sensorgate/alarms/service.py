@@ -12,7 +12,7 @@ from sensorgate.accounts.principal import Principal
 from sensorgate.alarms.models import alarm_events, alarm_rules
 from sensorgate.alarms.schemas import AlarmOut, RuleIn, RuleOut
 from sensorgate.kit.errors import BadRequest, Forbidden, NotFound
-from sensorgate.kit.timeparse import format_time
+from sensorgate.kit.times import format_time
 from sensorgate.measurements import units
 from sensorgate.sensors import service as sensors_service
 from sensorgate.sensors.models import device_groups, sensors, series

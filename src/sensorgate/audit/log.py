@@ -16,8 +16,7 @@ import sqlalchemy as sa
 
 from sensorgate.credentials.models import audit_events
 from sensorgate.kit.errors import BadRequest
-from sensorgate.kit.timeparse import parse_time
-from sensorgate.kit.timeutil import iso
+from sensorgate.kit.times import iso, parse_time
 from sensorgate.usage import store as usage_store
 from sensorgate.usage.models import USED
 

@@ -27,7 +27,7 @@ from sensorgate.demo.seed import (
     write,
 )
 from sensorgate.kit.errors import ApiError
-from sensorgate.kit.timeparse import format_time
+from sensorgate.kit.times import format_time
 
 
 @click.group()

@@ -27,7 +27,7 @@ from sensorgate.credentials.schemas import KeyCreated, KeyIn, KeyOut
 from sensorgate.credentials.scopes import EXPIRY_PRESETS, SCOPES
 from sensorgate.db.engine import Database, create_engine
 from sensorgate.kit.errors import ApiError, NotFound
-from sensorgate.kit.timeutil import iso, utcnow
+from sensorgate.kit.times import iso, utcnow
 from sensorgate.settings import Settings
 
 T = TypeVar("T")

@@ -12,7 +12,7 @@ from sensorgate.accounts.passwords import hash_password, password_problem
 from sensorgate.cli.common import console, db_option, require_newest_schema, settings_for
 from sensorgate.db.engine import Database, create_engine
 from sensorgate.kit.errors import ApiError
-from sensorgate.kit.timeutil import utcnow
+from sensorgate.kit.times import utcnow
 from sensorgate.kit.validate import check_slug, normalize_email
 
 

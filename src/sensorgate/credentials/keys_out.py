@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from sensorgate.credentials import store
 from sensorgate.credentials.schemas import KeyOut, SecretOut
-from sensorgate.kit.timeutil import iso
+from sensorgate.kit.times import iso
 
 
 def render(conn: sa.Connection, rows: list[Any]) -> list[KeyOut]:

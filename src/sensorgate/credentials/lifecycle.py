@@ -10,13 +10,12 @@ import sqlalchemy as sa
 
 from sensorgate.accounts.models import organizations
 from sensorgate.accounts.principal import Principal
-from sensorgate.credentials import secrets, store
+from sensorgate.credentials import minting, store
 from sensorgate.credentials.models import credential_secrets, credentials
 from sensorgate.credentials.schemas import KeyCreated, KeyOut, KeyPatch, RenewOut
 from sensorgate.credentials.service import Origin, audit, key_out, visible_keys
 from sensorgate.kit.errors import BadRequest, Conflict, Forbidden, NotFound, Unprocessable
-from sensorgate.kit.timeparse import parse_time
-from sensorgate.kit.timeutil import iso
+from sensorgate.kit.times import iso, parse_time
 
 MUTABLE = frozenset({"name", "description", "owner", "email", "canRenew", "lifetimeDays"})
 # Fields that decide what a key may do. Changing them would silently widen or narrow a credential that is
@@ -89,7 +88,7 @@ def _new_secret(conn: sa.Connection, row: Any, request: Origin) -> tuple[str, da
         raise Conflict("a revoked key cannot get a new secret; create a new key")
     days = min(row.lifetime_days, _longest(conn, row.organization_id))
     expires = request.now + timedelta(days=days)
-    secret, stored = secrets.mint(row.kind, request.pepper, request.master_key)
+    secret, stored = minting.mint(row.kind, request.pepper, request.master_key)
     store.insert_secret(conn, {"credential_id": row.id, **stored, "created_at": request.now, "expires_at": expires})
     return secret, expires
 

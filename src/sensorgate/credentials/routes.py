@@ -16,9 +16,9 @@ from sensorgate.accounts.principal import PrincipalDep
 from sensorgate.audit import log
 from sensorgate.credentials import lifecycle, service
 from sensorgate.credentials.schemas import KeyCreated, KeyIn, KeyOut, ReissueIn, RenewOut
-from sensorgate.kit.timeutil import utcnow
-from sensorgate.service.state import AppState, AppStateDep
+from sensorgate.kit.times import utcnow
 from sensorgate.usage import report
+from sensorgate.web.state import AppState, AppStateDep
 
 logger = logging.getLogger(__name__)
 

@@ -11,12 +11,12 @@ import sqlalchemy as sa
 from sensorgate.accounts.models import organizations, users, workspaces
 from sensorgate.accounts.principal import Principal
 from sensorgate.audit import log
-from sensorgate.credentials import keys_out, secrets, store
+from sensorgate.credentials import keys_out, minting, store
 from sensorgate.credentials.models import credentials
 from sensorgate.credentials.schemas import KeyCreated, KeyIn, KeyOut
 from sensorgate.credentials.scopes import DEFAULT_EXPIRY, DEFAULT_SCOPES, EXPIRY_PRESETS, PERMISSION_FOR_SCOPE
 from sensorgate.kit.errors import BadRequest, Conflict, Forbidden, NotFound
-from sensorgate.kit.timeparse import parse_time
+from sensorgate.kit.times import parse_time
 from sensorgate.measurements import units
 from sensorgate.sensors.models import device_groups
 from sensorgate.usage.plans import FIELDS as PLAN_FIELDS
@@ -161,7 +161,7 @@ def create_key(conn: sa.Connection, principal: Principal, body: KeyIn, request: 
         {
             "organization_id": organization_id,
             "kind": body.kind,
-            "public_id": secrets.new_public_id(body.kind),
+            "public_id": minting.new_public_id(body.kind),
             "name": body.name,
             "description": body.description,
             "owner_name": body.owner,
@@ -181,7 +181,7 @@ def create_key(conn: sa.Connection, principal: Principal, body: KeyIn, request: 
             "updated_at": request.now,
         },
     )
-    secret, stored = secrets.mint(body.kind, request.pepper, request.master_key)
+    secret, stored = minting.mint(body.kind, request.pepper, request.master_key)
     store.insert_secret(
         conn, {"credential_id": credential_id, **stored, "created_at": request.now, "expires_at": expires}
     )

@@ -25,15 +25,14 @@ import sqlalchemy as sa
 from litestar import Request
 
 from sensorgate.accounts.principal import Principal
+from sensorgate.credentials.minting import PUBLIC_FORMATS, SIGNING_PURPOSE
 from sensorgate.credentials.models import credential_secrets, credentials
 from sensorgate.credentials.nonces import WINDOW_MS, NonceStore
-from sensorgate.credentials.secrets import PUBLIC_FORMATS, SIGNING_PURPOSE
 from sensorgate.credentials.verify import CACHE_MAX, CACHE_SECONDS, Network, allowed, networks_of, principal_for
 from sensorgate.db.engine import Database
-from sensorgate.kit import keys
+from sensorgate.kit import keys, metrics
 from sensorgate.kit.errors import Forbidden, Unauthorized
 from sensorgate.kit.sealing import unseal
-from sensorgate.service import metrics
 from sensorgate.usage.recorder import UsageRecorder
 
 MAX_NONCE_LENGTH = 20

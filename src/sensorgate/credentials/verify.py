@@ -23,10 +23,9 @@ from sensorgate.accounts.models import organizations, workspaces
 from sensorgate.accounts.principal import Membership, Principal
 from sensorgate.credentials.models import credential_secrets, credentials
 from sensorgate.db.engine import Database
-from sensorgate.kit import keys
+from sensorgate.kit import keys, metrics
 from sensorgate.kit.crypto import KeyedHasher
 from sensorgate.kit.errors import Forbidden, Unauthorized
-from sensorgate.service import metrics
 from sensorgate.usage.recorder import UsageRecorder
 
 CACHE_SECONDS = 1.0

@@ -25,7 +25,7 @@ from sensorgate.credentials.verify import load
 from sensorgate.db.engine import Database
 from sensorgate.kit.crypto import keyed_hash
 from sensorgate.kit.errors import ApiError
-from sensorgate.kit.timeutil import utcnow
+from sensorgate.kit.times import utcnow
 from sensorgate.settings import Settings, write_private_file
 
 DEMO_ORG = "demo"

@@ -31,7 +31,7 @@ from sensorgate.demo.catalog import (
 )
 from sensorgate.demo.owner import owner_principal
 from sensorgate.demo.signals import DAY_MS, Outages, Signal, seed_of
-from sensorgate.kit.timeutil import utcnow
+from sensorgate.kit.times import utcnow
 from sensorgate.measurements.ingest import PointIn, ingest
 from sensorgate.sensors import service, store
 from sensorgate.sensors.models import sensors

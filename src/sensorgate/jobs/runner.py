@@ -13,11 +13,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from sensorgate.credentials.oauth import purge_revoked_tokens
+from sensorgate.credentials.oauth.server import purge_revoked_tokens
 from sensorgate.credentials.purge import purge_secrets
 from sensorgate.db.engine import Database
 from sensorgate.jobs.models import job_runs
-from sensorgate.kit.timeutil import iso, utcnow
+from sensorgate.kit.times import iso, utcnow
 from sensorgate.usage import store as usage_store
 from sensorgate.usage.report import KEPT_DAYS
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sensorgate.accounts.principal import Principal
 from sensorgate.db.bulk import fetchall
 from sensorgate.kit.errors import BadRequest
-from sensorgate.kit.timeparse import format_hour, format_time, parse_tz
+from sensorgate.kit.times import format_hour, format_time, parse_tz
 from sensorgate.measurements.buckets import Bucket, BucketKind, boundaries, bucket_index, hour_aligned, parse_bucket
 from sensorgate.measurements.history import window
 from sensorgate.measurements.schemas import AggregateItem, AggregateOut

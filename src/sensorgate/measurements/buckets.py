@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from enum import StrEnum
 
-from sensorgate.kit.timeparse import MAX_TIME_MS, Duration, parse_duration
+from sensorgate.kit.times import MAX_TIME_MS, Duration, parse_duration
 
 MAX_BUCKETS = 10_000
 MIN_FIXED_MS = 60_000

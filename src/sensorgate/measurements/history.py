@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sensorgate.accounts.principal import Principal
 from sensorgate.db.bulk import fetchall
 from sensorgate.kit.errors import BadRequest
-from sensorgate.kit.timeparse import format_time, parse_duration, parse_time
+from sensorgate.kit.times import format_time, parse_duration, parse_time
 from sensorgate.measurements import cursor as cursors
 from sensorgate.measurements.schemas import HistoryOut, PointOut
 from sensorgate.measurements.series_access import ReadSeries, resolve

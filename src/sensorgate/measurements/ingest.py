@@ -19,7 +19,7 @@ from sensorgate.accounts.principal import Principal
 from sensorgate.alarms.evaluate import evaluate as evaluate_alarms
 from sensorgate.db.bulk import executemany
 from sensorgate.kit.errors import BadRequest, Forbidden
-from sensorgate.kit.timeparse import parse_time
+from sensorgate.kit.times import parse_time
 from sensorgate.measurements import units, virtual
 from sensorgate.measurements.writer import write_points
 from sensorgate.sensors.models import sensors, series

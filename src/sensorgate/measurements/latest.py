@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from sensorgate.accounts.principal import Principal
-from sensorgate.kit.timeparse import format_time
+from sensorgate.kit.times import format_time
 from sensorgate.measurements.models import latest
 from sensorgate.measurements.schemas import LatestItem, LatestOut
 from sensorgate.measurements.series_access import resolve

@@ -12,14 +12,14 @@ from litestar.types import ControllerRouterHandler
 from sensorgate.accounts.principal import PrincipalDep
 from sensorgate.kit.errors import BadRequest
 from sensorgate.kit.etag import conditional
-from sensorgate.kit.timeutil import utcnow
+from sensorgate.kit.times import utcnow
 from sensorgate.measurements import aggregate, history, ingest, latest, units
 from sensorgate.measurements.csv_input import parse_csv
 from sensorgate.measurements.cursor import cursor_key
 from sensorgate.measurements.schemas import AggregateOut, HistoryOut, LatestOut
 from sensorgate.measurements.series_access import parse_ids, parse_names
-from sensorgate.service.state import AppStateDep
 from sensorgate.usage.recorder import POINTS_KEY
+from sensorgate.web.state import AppStateDep
 
 # 100,000 points of about 90 bytes each, with room to spare.
 BACKFILL_BODY = 16 * 1024 * 1024

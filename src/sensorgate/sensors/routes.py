@@ -10,10 +10,10 @@ from litestar.types import ControllerRouterHandler
 
 from sensorgate.accounts.principal import PrincipalDep
 from sensorgate.kit.paging import DEFAULT_PAGE_SIZE, Page, PageNumber, PageSize
-from sensorgate.kit.timeutil import utcnow
+from sensorgate.kit.times import utcnow
 from sensorgate.sensors import service
 from sensorgate.sensors.schemas import AssetOut, DeviceGroupOut, SensorIn, SensorOut, SensorPatch
-from sensorgate.service.state import AppStateDep
+from sensorgate.web.state import AppStateDep
 
 # A sensor with 32 metrics, 16 assets and 32 tags fits well inside this.
 SENSOR_BODY = 64 * 1024

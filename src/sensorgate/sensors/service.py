@@ -11,7 +11,7 @@ from sensorgate.accounts.models import workspaces
 from sensorgate.accounts.principal import Principal
 from sensorgate.kit.errors import BadRequest, Conflict, Forbidden, NotFound
 from sensorgate.kit.paging import Page, make_page
-from sensorgate.kit.timeparse import format_time
+from sensorgate.kit.times import format_time
 from sensorgate.measurements import units
 from sensorgate.sensors import expressions, store
 from sensorgate.sensors.models import assets, device_groups, sensor_assets, sensors

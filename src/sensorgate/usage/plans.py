@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from sensorgate.accounts.models import organizations
 from sensorgate.credentials.models import credentials
-from sensorgate.kit.timeparse import parse_duration
+from sensorgate.kit.times import parse_duration
 
 DEFAULT_REQUESTS = 1_000_000
 DEFAULT_WINDOW = "PT15M"

@@ -22,13 +22,13 @@ import jwt
 import sqlalchemy as sa
 
 from sensorgate.accounts.principal import Principal
-from sensorgate.credentials.jwt_keys import ALGORITHM, KeyRing
 from sensorgate.credentials.models import credential_secrets, credentials
-from sensorgate.credentials.oauth_models import revoked_tokens
+from sensorgate.credentials.oauth.jwt_keys import ALGORITHM, KeyRing
+from sensorgate.credentials.oauth.models import revoked_tokens
 from sensorgate.credentials.verify import Network, allowed, networks_of, principal_for
 from sensorgate.db.engine import Database
+from sensorgate.kit import metrics
 from sensorgate.kit.errors import Forbidden, Unauthorized
-from sensorgate.service import metrics
 from sensorgate.usage.recorder import UsageRecorder
 
 CACHE_SECONDS = 1.0

@@ -28,8 +28,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 from sqlalchemy.dialects import postgresql, sqlite
 
-from sensorgate.credentials.oauth_models import jwt_keys
-from sensorgate.credentials.oauth_schemas import Jwk, Jwks
+from sensorgate.credentials.oauth.models import jwt_keys
+from sensorgate.credentials.oauth.schemas import Jwk, Jwks
 from sensorgate.db.engine import Database
 from sensorgate.kit.sealing import seal, unseal
 

@@ -13,11 +13,11 @@ from litestar import MediaType, Request, Response, get, post
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.types import ControllerRouterHandler
 
-from sensorgate.credentials.oauth_requests import FORM, parse_form
-from sensorgate.credentials.oauth_schemas import IntrospectionOut, Jwks, TokenOut
+from sensorgate.credentials.oauth.requests import FORM, parse_form
+from sensorgate.credentials.oauth.schemas import IntrospectionOut, Jwks, TokenOut
 from sensorgate.credentials.routes import origin
-from sensorgate.kit.timeutil import utcnow
-from sensorgate.service.state import AppStateDep
+from sensorgate.kit.times import utcnow
+from sensorgate.web.state import AppStateDep
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 # The next key is published a day before it signs, so a JWKS a few minutes old is always good enough.

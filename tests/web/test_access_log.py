@@ -13,8 +13,8 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from sensorgate.app import create_app
-from sensorgate.service.logs import JsonFormatter
 from sensorgate.settings import Settings
+from sensorgate.web.logs import JsonFormatter
 from tests.conftest import PASSWORD, add_user, make_settings
 
 Client = TestClient[Litestar]

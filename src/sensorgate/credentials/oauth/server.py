@@ -18,21 +18,21 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from sensorgate.accounts.principal import Principal
-from sensorgate.credentials import oauth_requests as requests
-from sensorgate.credentials.jwt_keys import ALGORITHM, KeyRing
+from sensorgate.credentials.minting import PUBLIC_FORMATS
 from sensorgate.credentials.models import credential_secrets, credentials
-from sensorgate.credentials.oauth_models import revoked_tokens
-from sensorgate.credentials.oauth_schemas import IntrospectionOut, TokenOut
-from sensorgate.credentials.oauth_throttle import RateState, TokenThrottle
-from sensorgate.credentials.secrets import PUBLIC_FORMATS
+from sensorgate.credentials.oauth import requests
+from sensorgate.credentials.oauth.jwt_keys import ALGORITHM, KeyRing
+from sensorgate.credentials.oauth.models import revoked_tokens
+from sensorgate.credentials.oauth.schemas import IntrospectionOut, TokenOut
+from sensorgate.credentials.oauth.throttle import RateState, TokenThrottle
+from sensorgate.credentials.oauth.tokens import BadToken, Claims, TokenVerifier, load_state, refusal_of
 from sensorgate.credentials.service import Origin, audit
-from sensorgate.credentials.tokens import BadToken, Claims, TokenVerifier, load_state, refusal_of
 from sensorgate.credentials.verify import Network, allowed, networks_of
 from sensorgate.db.engine import Database
 from sensorgate.kit import keys
 from sensorgate.kit.crypto import KeyedHasher
 from sensorgate.kit.errors import InvalidClient, OAuthError
-from sensorgate.kit.timeutil import iso
+from sensorgate.kit.times import iso
 from sensorgate.settings import Settings
 from sensorgate.usage.limits import CredentialLimiter
 from sensorgate.usage.recorder import UsageRecorder

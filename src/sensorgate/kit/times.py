@@ -1,4 +1,4 @@
-"""Reading and writing times, durations and time zones at the API edge.
+"""Times, durations and time zones: reading them at the API edge, writing them, and the current time.
 
 Inside the service a time is an integer count of epoch milliseconds (UTC). On the wire it is ISO 8601 UTC with
 a Z and millisecond precision; callers may send ISO 8601 or integer epoch seconds (API.md).
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -261,3 +261,16 @@ def parse_tz(name: str = "UTC", field: str = "tz") -> ZoneInfo:
             "'America/New_York'"
         )
     return ZoneInfo(key)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(value: datetime) -> str:
+    """Render a datetime as 2026-11-22T03:50:15.123Z, the same way as epoch-ms times (format_time)."""
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return format_time((aware - _EPOCH) // timedelta(milliseconds=1))

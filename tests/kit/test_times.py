@@ -10,15 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sensorgate.kit.timeparse import (
-    MAX_TIME_MS,
-    Duration,
-    format_time,
-    parse_duration,
-    parse_time,
-    parse_tz,
-)
-from sensorgate.kit.timeutil import iso
+from sensorgate.kit.times import MAX_TIME_MS, Duration, format_time, iso, parse_duration, parse_time, parse_tz
 
 NOV_22 = 1_795_305_600_000  # 2026-11-22T00:00:00Z
 
@@ -229,6 +221,6 @@ def test_parse_tz_rejects(name: str) -> None:
 
 @given(hours=st.integers(min_value=0, max_value=2_000_000))
 def test_format_hour_equals_format_time_on_whole_hours(hours: int) -> None:
-    from sensorgate.kit.timeparse import format_hour
+    from sensorgate.kit.times import format_hour
 
     assert format_hour(hours * 3_600_000) == format_time(hours * 3_600_000)

@@ -14,7 +14,7 @@ from litestar.exceptions import HTTPException, SerializationException, Validatio
 
 from sensorgate.kit.context import get_context
 from sensorgate.kit.errors import ApiError
-from sensorgate.kit.timeutil import iso, utcnow
+from sensorgate.kit.times import iso, utcnow
 
 log = logging.getLogger("sensorgate.errors")
 

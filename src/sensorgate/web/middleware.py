@@ -10,13 +10,13 @@ from typing import Any
 
 import msgspec
 
+from sensorgate.kit import metrics
 from sensorgate.kit.context import SCOPE_KEY, new_context
 from sensorgate.kit.proxies import Network, client_address
-from sensorgate.kit.timeutil import iso, utcnow
-from sensorgate.service import metrics
-from sensorgate.service.access_log import AccessLog
+from sensorgate.kit.times import iso, utcnow
 from sensorgate.usage.limits import SCOPE_KEY as RATE_LIMIT_KEY
 from sensorgate.usage.recorder import CREDENTIAL_KEY, POINTS_KEY, UsageRecorder
+from sensorgate.web.access_log import AccessLog
 
 ASGIApp = Any
 _encoder = msgspec.json.Encoder()

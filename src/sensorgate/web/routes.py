@@ -10,9 +10,9 @@ from litestar import Request, Response, get
 from litestar.types import ControllerRouterHandler
 
 from sensorgate.accounts.schemas import HealthOut
+from sensorgate.kit import metrics
 from sensorgate.kit.errors import ServiceUnavailable, Unauthorized
-from sensorgate.service import metrics
-from sensorgate.service.state import AppStateDep
+from sensorgate.web.state import AppStateDep
 
 
 def _ping(conn: sa.Connection) -> None:

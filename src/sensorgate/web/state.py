@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from litestar.di import NamedDependency
 
 from sensorgate.accounts.throttle import LoginThrottle
-from sensorgate.credentials.oauth import OAuthServer
+from sensorgate.credentials.oauth.server import OAuthServer
 from sensorgate.credentials.signing import SignatureVerifier
 from sensorgate.credentials.verify import KeyVerifier
 from sensorgate.db.engine import Database

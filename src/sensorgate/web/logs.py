@@ -8,7 +8,7 @@ from typing import Any, TextIO
 
 import msgspec
 
-from sensorgate.kit.timeutil import iso, utcnow
+from sensorgate.kit.times import iso, utcnow
 
 _encoder = msgspec.json.Encoder()
 # LogRecord attributes that are not extra fields.
