@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from sensorgate.accounts import service as accounts
-from sensorgate.accounts.principal import Membership, Principal
-from sensorgate.accounts.roles import permissions_for
 from sensorgate.app import create_app
+from sensorgate.auth.principal import Membership, Principal
+from sensorgate.auth.scopes import permissions_for
 from sensorgate.credentials.schemas import KeyIn
 from sensorgate.credentials.service import Origin, create_key
 from sensorgate.db import migrate

@@ -20,9 +20,9 @@ from typing import Any, TextIO
 from litestar import Litestar, Request
 
 import sensorgate.app
-from sensorgate.accounts.guard import provide_principal
-from sensorgate.accounts.principal import Principal
 from sensorgate.accounts.sessions import resolve_session
+from sensorgate.auth.guard import provide_principal
+from sensorgate.auth.principal import Principal
 from sensorgate.kit.times import utcnow
 from sensorgate.settings import load_settings
 from sensorgate.web.state import AppStateDep

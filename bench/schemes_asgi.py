@@ -16,6 +16,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import hashlib
+import hmac
 import itertools
 import json
 import os
@@ -33,7 +35,12 @@ import keys_http
 from harness import BIN, Processes, console
 from keys_asgi import alternate, call, scope_for, start_lifespan
 
-from sensorgate.credentials.signing import canonical, sign
+from sensorgate.credentials.signing import canonical
+
+
+def sign(secret: str, message: bytes) -> str:
+    """The client's X-Signature: hex HMAC-SHA384 of the canonical string."""
+    return hmac.new(secret.encode(), message, hashlib.sha384).hexdigest()
 
 
 def create_key(env: dict[str, str], kind: str) -> dict[str, Any]:

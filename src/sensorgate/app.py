@@ -18,15 +18,17 @@ from swagger_ui_bundle import swagger_ui_path
 
 from sensorgate import __version__
 from sensorgate.accounts import routes as accounts_routes
-from sensorgate.accounts.guard import provide_principal
+from sensorgate.accounts.sessions import SessionVerifier
 from sensorgate.accounts.throttle import LoginThrottle
 from sensorgate.alarms import routes as alarms_routes
+from sensorgate.auth.guard import Guard
 from sensorgate.console import routes as console_routes
 from sensorgate.credentials import routes as credentials_routes
 from sensorgate.credentials.nonces import NonceStore
 from sensorgate.credentials.oauth import routes as oauth_routes
 from sensorgate.credentials.oauth.server import OAuthServer
 from sensorgate.credentials.signing import SignatureVerifier
+from sensorgate.credentials.verifiers import Verifiers
 from sensorgate.credentials.verify import KeyVerifier
 from sensorgate.db.engine import Database, create_engine
 from sensorgate.jobs import scheduler
@@ -35,6 +37,7 @@ from sensorgate.kit.proxies import parse_networks
 from sensorgate.measurements import routes as measurements_routes
 from sensorgate.sensors import routes as sensors_routes
 from sensorgate.settings import Settings, load_settings
+from sensorgate.usage import routes as usage_routes
 from sensorgate.usage.limits import CredentialLimiter
 from sensorgate.usage.recorder import UsageRecorder
 from sensorgate.web import routes as service_routes
@@ -52,34 +55,54 @@ ROUTES: list[ControllerRouterHandler] = [
     *measurements_routes.ROUTES,
     *alarms_routes.ROUTES,
     *credentials_routes.ROUTES,
+    *usage_routes.ROUTES,
     *oauth_routes.ROUTES,
     *console_routes.ROUTES,
 ]
 
 
-def create_app(settings: Settings, *, access_stream: TextIO | None = None) -> Litestar:
-    """The whole service. `access_stream` receives the access log (default: stdout), when it is on."""
-    configure_logging(settings.log_level)
+def build_state(settings: Settings) -> AppState:
+    """Every long-lived part of the service, wired once: the guard gets the verifiers, limits and usage."""
     db = Database(create_engine(settings.sqlalchemy_url))
     usage = UsageRecorder()
     limits = CredentialLimiter(db, settings.redis_url, prefix=settings.redis_prefix, enabled=settings.rate_limits)
-    state = AppState(
+    oauth = OAuthServer(settings, db, usage, limits.token_limit)
+    verifiers = Verifiers(
+        api_keys=KeyVerifier(db, settings.hash_pepper),
+        signed=SignatureVerifier(db, settings.master_key_bytes, NonceStore(settings.redis_url, settings.redis_prefix)),
+        access_tokens=oauth.tokens,
+    )
+    guard = Guard(
+        sessions=SessionVerifier(db, settings.hash_pepper),
+        api_keys=verifiers.api_keys,
+        access_tokens=verifiers.access_tokens,
+        signed=verifiers.signed,
+        limits=limits,
+        usage=usage,
+    )
+    throttle = LoginThrottle(
+        settings.redis_url,
+        settings.redis_prefix,
+        per_email=settings.login_attempts_per_email,
+        per_address=settings.login_attempts_per_address,
+    )
+    return AppState(
         settings=settings,
         db=db,
-        login_throttle=LoginThrottle(
-            settings.redis_url,
-            settings.redis_prefix,
-            per_email=settings.login_attempts_per_email,
-            per_address=settings.login_attempts_per_address,
-        ),
-        keys=KeyVerifier(db, settings.hash_pepper, usage),
-        signed=SignatureVerifier(
-            db, settings.master_key_bytes, usage, NonceStore(settings.redis_url, settings.redis_prefix)
-        ),
+        guard=guard,
+        login_throttle=throttle,
+        verifiers=verifiers,
         usage=usage,
-        oauth=OAuthServer(settings, db, usage, limits),
+        oauth=oauth,
         limits=limits,
     )
+
+
+def create_app(settings: Settings, *, access_stream: TextIO | None = None) -> Litestar:
+    """The whole service. `access_stream` receives the access log (default: stdout), when it is on."""
+    configure_logging(settings.log_level)
+    state = build_state(settings)
+    db, usage = state.db, state.usage
 
     @asynccontextmanager
     async def lifespan(_app: Litestar) -> AsyncIterator[None]:
@@ -94,11 +117,8 @@ def create_app(settings: Settings, *, access_stream: TextIO | None = None) -> Li
                 else:
                     yield
         finally:
-            await state.signed.nonces.close()
-            state.db.dispose()
-
-    def provide_state() -> AppState:
-        return state
+            await state.verifiers.signed.nonces.close()
+            db.dispose()
 
     app = Litestar(
         route_handlers=[
@@ -110,15 +130,12 @@ def create_app(settings: Settings, *, access_stream: TextIO | None = None) -> Li
                 send_as_attachment=False,
             ),
         ],
-        dependencies={
-            "app_state": Provide(provide_state, sync_to_thread=False, use_cache=True),
-            "principal": Provide(provide_principal),
-        },
+        dependencies=_dependencies(state),
         exception_handlers={Exception: render_error},
         openapi_config=_openapi_config(),
         request_max_body_size=settings.max_body_bytes,
         lifespan=[lifespan],
-        # Our own JSON logging (service/logs.py) is the only logging setup; Litestar's would replace it.
+        # Our own JSON logging (web/logs.py) is the only logging setup; Litestar's would replace it.
         logging_config=None,
         debug=False,
     )
@@ -132,6 +149,29 @@ def create_app(settings: Settings, *, access_stream: TextIO | None = None) -> Li
         trusted_proxies=parse_networks(settings.trusted_proxies),
     )  # type: ignore[assignment]
     return app
+
+
+def _dependencies(state: AppState) -> dict[str, Provide]:
+    """What a route may ask for, by parameter name. Each is the one long-lived object, resolved without a thread.
+
+    The names must differ from every body field: Litestar takes a validation error whose field has a dependency's
+    name for a server error (a 500), so `limits` in a key's body cannot also be a dependency.
+    """
+
+    def constant(value: object) -> Provide:
+        return Provide(lambda: value, sync_to_thread=False, use_cache=True)
+
+    return {
+        "principal": Provide(state.guard.principal),
+        "app_state": constant(state),
+        "db": constant(state.db),
+        "settings": constant(state.settings),
+        "usage_recorder": constant(state.usage),
+        "rate_limiter": constant(state.limits),
+        "login_throttle": constant(state.login_throttle),
+        "verifiers": constant(state.verifiers),
+        "oauth": constant(state.oauth),
+    }
 
 
 def _openapi_config() -> OpenAPIConfig:

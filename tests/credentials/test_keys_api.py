@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from sensorgate.audit.models import audit_events
 from sensorgate.credentials import service
-from sensorgate.credentials.models import audit_events, credential_secrets
+from sensorgate.credentials.models import credential_secrets
 from sensorgate.credentials.schemas import KeyIn
 from sensorgate.kit.errors import ApiError
 from sensorgate.kit.times import utcnow
@@ -76,7 +77,7 @@ def test_a_malformed_key_never_touches_the_database(app: Litestar, monkeypatch: 
     def no_database(*_: Any, **__: Any) -> None:
         raise AssertionError("the database was asked")
 
-    monkeypatch.setattr(app.state.sensorgate.keys.db, "read", no_database)
+    monkeypatch.setattr(app.state.sensorgate.verifiers.api_keys.db, "read", no_database)
     with as_key(app, "sgk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA") as client:
         assert_error(client.get("/v1/sensors"), 401, "malformed")
 
@@ -257,8 +258,8 @@ def test_the_sixth_active_key_is_409_and_a_revoked_one_frees_a_place(owner: Clie
 
 def test_fifty_parallel_creates_never_exceed_the_limit(owner: Client, app: Litestar, db: Any) -> None:
     me = owner.get("/v1/me").json()
-    from sensorgate.accounts.principal import Membership, Principal
-    from sensorgate.accounts.roles import permissions_for
+    from sensorgate.auth.principal import Membership, Principal
+    from sensorgate.auth.scopes import permissions_for
 
     [membership] = me["memberships"]
     principal = Principal(

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from sensorgate.credentials.models import audit_events
+from sensorgate.audit.models import audit_events
 from sensorgate.kit.times import iso, utcnow
 from tests.conftest import assert_error
 from tests.credentials.test_keys_api import as_key, create

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import subprocess
 import time
@@ -16,7 +17,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from sensorgate.app import create_app
-from sensorgate.credentials.signing import canonical, sign
+from sensorgate.credentials.signing import canonical
 from sensorgate.db.metadata import metadata
 from sensorgate.settings import Settings
 from tests.conftest import add_user, assert_error, login, make_settings
@@ -25,6 +26,11 @@ from tests.measurements.conftest import make_sensor
 
 Client = TestClient[Litestar]
 AQUANOW_EXAMPLE = '{"httpMethod":"GET","path":"/users/v1/userbalance","nonce":"1618307861949"}'
+
+
+def sign(secret: str, message: bytes) -> str:
+    """What a client sends in X-Signature: hex HMAC-SHA384 of the canonical string, keyed with the secret."""
+    return hmac.new(secret.encode(), message, hashlib.sha384).hexdigest()
 
 
 def now_ms() -> int:

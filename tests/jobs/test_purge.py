@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from sensorgate.credentials.models import audit_events, credential_secrets
+from sensorgate.audit.models import audit_events
+from sensorgate.credentials.models import credential_secrets
 from sensorgate.db.engine import Database, create_engine
 from sensorgate.jobs import runner
 from sensorgate.kit.times import utcnow

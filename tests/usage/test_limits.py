@@ -160,9 +160,9 @@ def test_requests_pass_when_redis_is_unreachable(owner: Client, settings: Settin
     down = create_app(make_settings(settings.database_url or "", tmp_path, redis_url="redis://127.0.0.1:1/0"))
     with as_key(down, key["secret"]) as client:
         responses = [client.get("/v1/sensors") for _ in range(3)]
-    # Fail open: served, without headers it could not compute; the limiter says it is degraded (for /health).
+    # Fail open: served, without headers it could not compute; the limiter knows Redis is down.
     assert [r.status_code for r in responses] == [200] * 3 and "ratelimit" not in responses[0].headers
-    assert down.state.sensorgate.limits.available is False
+    assert down.state.sensorgate.limits.outage.down is True
 
 
 def test_a_client_plan_sets_its_token_limit(owner: Client, app: Litestar, db: Database) -> None:

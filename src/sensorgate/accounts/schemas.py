@@ -8,12 +8,9 @@ import msgspec
 
 from sensorgate.accounts.passwords import password_problem
 from sensorgate.kit.validate import check_name, check_slug, normalize_email
+from sensorgate.kit.wire import Input
 
 RoleName = Literal["owner", "admin", "member", "viewer"]
-
-
-class Input(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
-    pass
 
 
 class LoginIn(Input):
@@ -107,8 +104,3 @@ class MemberOut(msgspec.Struct, rename="camel"):
     grants: list[str]
     permissions: list[str]
     created_at: str
-
-
-class HealthOut(msgspec.Struct, omit_defaults=True):
-    status: str  # "ok" whenever the database answers, Redis or not (API.md pins it)
-    redis: str | None = None  # "ok" or "unavailable"; absent when SENSORGATE_REDIS_URL is not set

@@ -8,10 +8,19 @@ from typing import Any
 import sqlalchemy as sa
 
 from sensorgate.accounts import store
-from sensorgate.accounts.principal import Membership, Principal
-from sensorgate.accounts.roles import ACCESS_MANAGE, GRANTABLE, ORG_OWN, WORKSPACES_WRITE, permissions_for
-from sensorgate.accounts.schemas import MemberIn, MemberOut, MemberPatch, WorkspaceIn, WorkspaceOut
-from sensorgate.kit.errors import BadRequest, Conflict, Forbidden, NotFound
+from sensorgate.accounts.schemas import (
+    MemberIn,
+    MemberOut,
+    MemberPatch,
+    MembershipOut,
+    MeOut,
+    UserOut,
+    WorkspaceIn,
+    WorkspaceOut,
+)
+from sensorgate.auth.principal import Membership, Principal
+from sensorgate.auth.scopes import GRANTABLE, Scope, permissions_for
+from sensorgate.kit.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 from sensorgate.kit.paging import Page, make_page
 from sensorgate.kit.times import iso
 
@@ -37,6 +46,27 @@ def ensure_user(
     else:
         store.update_membership(conn, organization_id, user_id, {"role": role})
     return user_id, created
+
+
+def me(conn: sa.Connection, principal: Principal) -> MeOut:
+    """The caller: its user (none for a credential), its organizations with role and permissions."""
+    user = None
+    if principal.credential_id is None:
+        row = store.user_by_id(conn, principal.user_id or 0)
+        if row is None:
+            raise Unauthorized("this account no longer exists")
+        user = UserOut(id=row.id, email=row.email, created_at=iso(row.created_at))
+    memberships = [
+        MembershipOut(
+            organization_id=m.organization_id,
+            organization=m.organization,
+            organization_name=m.organization_name,
+            role=m.role,
+            permissions=sorted(m.permissions),
+        )
+        for m in principal.memberships.values()
+    ]
+    return MeOut(user=user, memberships=memberships, auth=principal.kind, credential=principal.credential_id)
 
 
 def ensure_organization(conn: sa.Connection, slug: str, now: datetime) -> int:
@@ -79,13 +109,13 @@ def create_workspace(conn: sa.Connection, principal: Principal, body: WorkspaceI
     if body.organization is not None:
         organization_id = _membership_by_slug(principal, body.organization).organization_id
     else:
-        allowed = [m for m in principal.memberships.values() if WORKSPACES_WRITE in m.permissions]
+        allowed = [m for m in principal.memberships.values() if Scope.WORKSPACES_WRITE in m.permissions]
         if not allowed:
-            raise Forbidden(f"creating a workspace needs the {WORKSPACES_WRITE} permission (owner or admin)")
+            raise Forbidden(f"creating a workspace needs the {Scope.WORKSPACES_WRITE} permission (owner or admin)")
         if len(allowed) > 1:
             raise BadRequest("you manage several organizations; say which one in 'organization'")
         organization_id = allowed[0].organization_id
-    principal.require(organization_id, WORKSPACES_WRITE)
+    principal.require(organization_id, Scope.WORKSPACES_WRITE)
     if store.workspace_slug_taken(conn, body.slug):
         raise Conflict(f"the workspace slug {body.slug!r} is taken")
     try:
@@ -110,7 +140,7 @@ def _member_out(row: Any) -> MemberOut:
 
 def list_members(conn: sa.Connection, principal: Principal, org_slug: str, page: int, size: int) -> Page[MemberOut]:
     organization_id = _membership_by_slug(principal, org_slug).organization_id
-    principal.require(organization_id, ACCESS_MANAGE)
+    principal.require(organization_id, Scope.ACCESS_MANAGE)
     rows, total = store.members_page(conn, organization_id, (page - 1) * size, size)
     return make_page([_member_out(r) for r in rows], page, size, total)
 
@@ -131,8 +161,8 @@ def add_member(
     now: datetime,
 ) -> MemberOut:
     actor = _membership_by_slug(principal, org_slug)
-    principal.require(actor.organization_id, ACCESS_MANAGE)
-    if body.role == "owner" and ORG_OWN not in actor.permissions:
+    principal.require(actor.organization_id, Scope.ACCESS_MANAGE)
+    if body.role == "owner" and Scope.ORG_OWN not in actor.permissions:
         raise Forbidden("only an owner can add an owner")
     grants = _check_grants(body.permissions)
     user = store.user_by_email(conn, body.email)
@@ -152,7 +182,7 @@ def add_member(
 
 def _guard_owner_change(conn: sa.Connection, actor: Membership, target: Any, new_role: str | None) -> None:
     touches_owner = target.role == "owner" or new_role == "owner"
-    if touches_owner and ORG_OWN not in actor.permissions:
+    if touches_owner and Scope.ORG_OWN not in actor.permissions:
         raise Forbidden("only an owner can change or remove an owner")
     leaves_owner_role = target.role == "owner" and new_role != "owner"
     if leaves_owner_role and store.count_owners(conn, actor.organization_id) <= 1:
@@ -163,7 +193,7 @@ def update_member(
     conn: sa.Connection, principal: Principal, org_slug: str, user_id: int, patch: MemberPatch
 ) -> MemberOut:
     actor = _membership_by_slug(principal, org_slug)
-    principal.require(actor.organization_id, ACCESS_MANAGE)
+    principal.require(actor.organization_id, Scope.ACCESS_MANAGE)
     target = store.membership(conn, actor.organization_id, user_id)
     if target is None:
         raise NotFound("member not found")
@@ -180,7 +210,7 @@ def update_member(
 
 def remove_member(conn: sa.Connection, principal: Principal, org_slug: str, user_id: int) -> None:
     actor = _membership_by_slug(principal, org_slug)
-    principal.require(actor.organization_id, ACCESS_MANAGE)
+    principal.require(actor.organization_id, Scope.ACCESS_MANAGE)
     target = store.membership(conn, actor.organization_id, user_id)
     if target is None:
         raise NotFound("member not found")

@@ -32,6 +32,37 @@ def organization_by_slug(conn: sa.Connection, slug: str) -> Row | None:
     return conn.execute(sa.select(organizations).where(organizations.c.slug == slug)).first()
 
 
+def organization_by_id(conn: sa.Connection, organization_id: int) -> Row:
+    return conn.execute(sa.select(organizations).where(organizations.c.id == organization_id)).one()
+
+
+def update_organization(conn: sa.Connection, organization_id: int, values: dict[str, Any]) -> None:
+    conn.execute(organizations.update().where(organizations.c.id == organization_id).values(**values))
+
+
+def workspaces_of(conn: sa.Connection, organization_ids: list[int]) -> list[Row]:
+    """(id, slug, organization_id) of every workspace of these organizations, by id."""
+    return list(
+        conn.execute(
+            sa.select(workspaces.c.id, workspaces.c.slug, workspaces.c.organization_id)
+            .where(workspaces.c.organization_id.in_(organization_ids))
+            .order_by(workspaces.c.id)
+        ).all()
+    )
+
+
+def lock_user(conn: sa.Connection, user_id: int) -> None:
+    """Make other transactions that lock this user wait for ours (PostgreSQL; SQLite writers queue anyway)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.select(users.c.id).where(users.c.id == user_id).with_for_update())
+
+
+def workspace_ids_of(conn: sa.Connection, organization_id: int) -> list[int]:
+    return list(
+        conn.execute(sa.select(workspaces.c.id).where(workspaces.c.organization_id == organization_id)).scalars()
+    )
+
+
 def insert_organization(conn: sa.Connection, slug: str, name: str, now: datetime) -> int:
     return int(
         conn.execute(

@@ -8,9 +8,10 @@ from typing import Annotated, Literal
 import msgspec
 
 from sensorgate.kit.validate import check_name
+from sensorgate.kit.wire import Input
 
 
-class RuleIn(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
+class RuleIn(Input):
     """A rule on one metric. Thresholds are in the metric's canonical unit (GET /v1/metrics)."""
 
     name: str

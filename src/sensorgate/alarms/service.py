@@ -8,13 +8,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from sensorgate.accounts.models import workspaces
-from sensorgate.accounts.principal import Principal
 from sensorgate.alarms.models import alarm_events, alarm_rules
 from sensorgate.alarms.schemas import AlarmOut, RuleIn, RuleOut
+from sensorgate.auth.principal import Principal
+from sensorgate.auth.scopes import Scope
 from sensorgate.kit.errors import BadRequest, Forbidden, NotFound
 from sensorgate.kit.times import format_time
-from sensorgate.measurements import units
 from sensorgate.sensors import service as sensors_service
+from sensorgate.sensors import units
 from sensorgate.sensors.models import device_groups, sensors, series
 from sensorgate.sensors.scope import reach, workspace_reach, workspace_visible
 
@@ -66,7 +67,7 @@ def _rules_seen(principal: Principal, where: sa.ColumnElement[bool]) -> sa.Colum
 
 
 def list_rules(conn: sa.Connection, principal: Principal) -> list[RuleOut]:
-    where = _rules_seen(principal, workspace_reach(principal, "data:read"))
+    where = _rules_seen(principal, workspace_reach(principal, Scope.DATA_READ))
     rows = conn.execute(_rule_query(where).limit(MAX_RULES)).all()
     return [_rule_out(r) for r in rows]
 
@@ -128,7 +129,7 @@ def create_rule(conn: sa.Connection, principal: Principal, body: RuleIn, now: da
 
 
 def delete_rule(conn: sa.Connection, principal: Principal, rule_id: int) -> None:
-    seen = _rules_seen(principal, workspace_visible(principal, "sensors:write"))
+    seen = _rules_seen(principal, workspace_visible(principal, Scope.SENSORS_WRITE))
     row = conn.execute(_rule_query(sa.and_(alarm_rules.c.id == rule_id, seen))).first()
     if row is None:
         raise NotFound(f"alarm rule {rule_id} not found")
@@ -150,7 +151,7 @@ def list_alarms(
         .join(alarm_rules, alarm_rules.c.id == alarm_events.c.rule_id)
         .join(sensors, sensors.c.id == alarm_events.c.sensor_id)
         .join(workspaces, workspaces.c.id == sensors.c.workspace_id)
-        .where(reach(principal, "data:read"))
+        .where(reach(principal, Scope.DATA_READ))
     )
     if active_only:
         query = query.where(alarm_events.c.resolved_at.is_(None))

@@ -19,12 +19,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from sensorgate.accounts.models import organizations, workspaces
-from sensorgate.accounts.principal import Membership, Principal
-from sensorgate.accounts.roles import permissions_for
+from sensorgate.auth.principal import Membership, Principal
+from sensorgate.auth.scopes import CREDENTIAL_SCOPES, permissions_for
 from sensorgate.cli.common import console, db_option, require_newest_schema, settings_for
 from sensorgate.credentials import lifecycle, service, store
-from sensorgate.credentials.schemas import KeyCreated, KeyIn, KeyOut
-from sensorgate.credentials.scopes import EXPIRY_PRESETS, SCOPES
+from sensorgate.credentials.schemas import EXPIRY_PRESETS, KeyCreated, KeyIn, KeyOut
 from sensorgate.db.engine import Database, create_engine
 from sensorgate.kit.errors import ApiError, NotFound
 from sensorgate.kit.times import iso, utcnow
@@ -51,7 +50,7 @@ def keys() -> None:
     "--scope",
     "scopes",
     multiple=True,
-    type=click.Choice(SCOPES),
+    type=click.Choice([scope.value for scope in CREDENTIAL_SCOPES]),
     help="repeat for several (default: data:read)",
 )
 @click.option(

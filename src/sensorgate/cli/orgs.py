@@ -9,7 +9,7 @@ import msgspec
 
 from sensorgate.accounts import store as accounts_store
 from sensorgate.cli.common import console, db_option, require_newest_schema, settings_for
-from sensorgate.credentials.schemas import LimitsIn
+from sensorgate.credentials.schemas import LimitsIn, check_window
 from sensorgate.db.engine import Database, create_engine
 from sensorgate.usage import plans
 
@@ -79,8 +79,8 @@ def plan(
 def _check(values: dict[str, Any]) -> None:
     """The same bounds as a key's `limits` (POST /v1/keys)."""
     try:
-        msgspec.convert(values, LimitsIn)
         if "window" in values:
-            plans.check_window(values["window"], "--window")
+            check_window(values["window"], "--window")
+        msgspec.convert(values, LimitsIn)
     except (msgspec.ValidationError, ValueError) as exc:
         raise click.BadParameter(str(exc).replace("$.", "--")) from None

@@ -8,22 +8,26 @@ from typing import Any
 import msgspec
 import sqlalchemy as sa
 
-from sensorgate.accounts.models import organizations
-from sensorgate.accounts.principal import Principal
+from sensorgate.accounts import store as accounts_store
+from sensorgate.auth.principal import Principal
 from sensorgate.credentials import minting, store
-from sensorgate.credentials.models import credential_secrets, credentials
-from sensorgate.credentials.schemas import KeyCreated, KeyOut, KeyPatch, RenewOut
-from sensorgate.credentials.service import Origin, audit, key_out, visible_keys
+from sensorgate.credentials.schemas import KeyCreated, KeyIn, KeyOut, KeyPatch, RenewOut
+from sensorgate.credentials.service import Origin, audit, key_out, writable_key
 from sensorgate.kit.errors import BadRequest, Conflict, Forbidden, NotFound, Unprocessable
 from sensorgate.kit.times import iso, parse_time
 
-MUTABLE = frozenset({"name", "description", "owner", "email", "canRenew", "lifetimeDays"})
-# Fields that decide what a key may do. Changing them would silently widen or narrow a credential that is
-# already deployed somewhere: a new key makes the change explicit.
-FIXED = frozenset(
-    {"kind", "workspaces", "allWorkspaces", "excludeWorkspaces", "deviceGroup", "scopes", "units", "ipAllowlist",
-     "limits", "expiresIn", "expiresAt"}
-)  # fmt: skip
+
+def _wire_names(struct: type[msgspec.Struct]) -> frozenset[str]:
+    return frozenset(field.encode_name for field in msgspec.structs.fields(struct))
+
+
+# The fields a key keeps editable are KeyPatch's. Every other field of a new key decides what the key may do;
+# changing one would silently widen or narrow a credential already deployed somewhere, so it answers 422 and a
+# new key makes the change explicit.
+MUTABLE = _wire_names(KeyPatch)
+FIXED = _wire_names(KeyIn) - MUTABLE
+_decode_patch = msgspec.json.Decoder(KeyPatch).decode
+_decode_names = msgspec.json.Decoder(dict[str, msgspec.Raw]).decode
 
 
 _COLUMNS = {
@@ -36,39 +40,34 @@ _COLUMNS = {
 }
 
 
-def parse_patch(body: dict[str, Any]) -> KeyPatch:
-    fixed = sorted(FIXED & set(body))
+def parse_patch(body: bytes) -> KeyPatch:
+    try:
+        return _decode_patch(body)
+    except msgspec.ValidationError as exc:
+        problem = exc
+    except msgspec.DecodeError as exc:
+        raise BadRequest(f"malformed JSON body: {exc}") from None
+    try:
+        given = set(_decode_names(body))
+    except msgspec.ValidationError:
+        raise BadRequest(f"invalid request: {problem}") from None
+    fixed, unknown = sorted(FIXED & given), sorted(given - MUTABLE - FIXED)
     if fixed:
         raise Unprocessable(
             f"{', '.join(fixed)} cannot change on an existing key; create a new key with the access you need "
             "and revoke this one"
         )
-    unknown = sorted(set(body) - MUTABLE)
     if unknown:
         raise BadRequest(f"unknown field {', '.join(unknown)}; a key's editable fields: {', '.join(sorted(MUTABLE))}")
-    try:
-        return msgspec.convert(body, KeyPatch)
-    except msgspec.ValidationError as exc:
-        raise BadRequest(f"invalid request: {exc}") from None
-
-
-def _writable(conn: sa.Connection, principal: Principal, key_id: int) -> Any:
-    rows = store.credentials_where(conn, sa.and_(credentials.c.id == key_id, visible_keys(principal, write=True)), 1)
-    if not rows or rows[0].deleted_at is not None:
-        raise NotFound(f"key {key_id} not found")
-    return rows[0]
+    raise BadRequest(f"invalid request: {problem}")
 
 
 def _longest(conn: sa.Connection, organization_id: int) -> int:
-    return int(
-        conn.execute(
-            sa.select(organizations.c.max_key_lifetime_days).where(organizations.c.id == organization_id)
-        ).scalar_one()
-    )
+    return int(accounts_store.organization_by_id(conn, organization_id).max_key_lifetime_days)
 
 
 def update_key(conn: sa.Connection, principal: Principal, key_id: int, patch: KeyPatch, request: Origin) -> KeyOut:
-    row = _writable(conn, principal, key_id)
+    row = writable_key(conn, principal, key_id)
     values: dict[str, Any] = {}
     for field, column in _COLUMNS.items():
         value = getattr(patch, field)
@@ -77,7 +76,7 @@ def update_key(conn: sa.Connection, principal: Principal, key_id: int, patch: Ke
     if patch.lifetime_days is not None and patch.lifetime_days > _longest(conn, row.organization_id):
         raise BadRequest(f"this organization allows keys of at most {_longest(conn, row.organization_id)} days")
     if values:
-        conn.execute(credentials.update().where(credentials.c.id == key_id).values(**values, updated_at=request.now))
+        store.update_credential(conn, key_id, {**values, "updated_at": request.now})
         changed = sorted(k for k in msgspec.structs.asdict(patch) if getattr(patch, k) is not None)
         audit(conn, principal, row.organization_id, key_id, "edited", request, {"fields": changed})
     return key_out(conn, key_id)
@@ -98,19 +97,11 @@ def reissue_key(
 ) -> KeyCreated:
     """A new secret with the same permissions. The old secrets live on until their own expiry, or until
     `old_secret_expires_at` when that is earlier: the overlap lets a deployment switch without downtime."""
-    row = _writable(conn, principal, key_id)
+    row = writable_key(conn, principal, key_id)
     if old_secret_expires_at is not None:
         if old_secret_expires_at < request.now:
             raise BadRequest("oldSecretExpiresAt must not be in the past; use revoke to cut a key off now")
-        conn.execute(
-            credential_secrets.update()
-            .where(
-                credential_secrets.c.credential_id == key_id,
-                credential_secrets.c.revoked_at.is_(None),
-                credential_secrets.c.expires_at > old_secret_expires_at,
-            )
-            .values(expires_at=old_secret_expires_at)
-        )
+        store.cap_secret_expiry(conn, key_id, old_secret_expires_at)
     secret, _ = _new_secret(conn, row, request)
     details = {"oldSecretExpiresAt": iso(old_secret_expires_at)} if old_secret_expires_at else {}
     audit(conn, principal, row.organization_id, key_id, "reissued", request, details)

@@ -63,21 +63,3 @@ credential_secrets = sa.Table(
     sa.Column("expires_at", UtcDateTime, nullable=False),
     sa.Column("revoked_at", UtcDateTime, nullable=True),
 )
-
-# Every lifecycle event of a credential, with who did it, from where.
-audit_events = sa.Table(
-    "audit_events",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("organization_id", sa.Integer, sa.ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False),
-    sa.Column(
-        "credential_id", sa.Integer, sa.ForeignKey("credentials.id", ondelete="CASCADE"), nullable=True, index=True
-    ),
-    sa.Column("action", sa.String(32), nullable=False),
-    sa.Column("actor_user_id", sa.Integer, nullable=True),
-    sa.Column("actor_credential_id", sa.Integer, nullable=True),
-    sa.Column("at", UtcDateTime, nullable=False),
-    sa.Column("ip", sa.String(45), nullable=True),
-    sa.Column("user_agent", sa.String(300), nullable=True),
-    sa.Column("details", sa.JSON, nullable=False),
-)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from sensorgate.credentials import store
+from sensorgate.audit import store as audit_store
 from sensorgate.credentials.models import credential_secrets, credentials
 
 PURGE_AFTER = timedelta(days=28)
@@ -42,7 +42,7 @@ def purge_secrets(conn: sa.Connection, now: datetime) -> int:
         )
     }
     for credential_id, count in sorted(per_credential.items()):
-        store.audit(
+        audit_store.add_event(
             conn,
             {
                 "organization_id": organizations[credential_id],

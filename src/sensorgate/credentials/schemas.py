@@ -7,21 +7,44 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from sensorgate.credentials.scopes import EXPIRY_PRESETS, SCOPES
+from sensorgate.auth.scopes import CREDENTIAL_SCOPES
+from sensorgate.kit.times import parse_duration
 from sensorgate.kit.validate import check_name, normalize_email
+from sensorgate.kit.wire import Input
 
 Kind = Literal["api_key", "signing_key", "oauth_client"]
+# Lifetimes a new key may be given by name (Ardexa's presets), in days; 3 months unless said otherwise.
+EXPIRY_PRESETS = {"7d": 7, "14d": 14, "1m": 30, "2m": 60, "3m": 90, "6m": 180, "1y": 365}
+DEFAULT_EXPIRY = "3m"
 WorkspaceRef = int | str  # id or slug
 
 
-class LimitsIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class LimitsIn(Input):
     requests: Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000)] | None = None
     window: Annotated[str, msgspec.Meta(max_length=20)] | None = None  # ISO 8601 duration
     daily: Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000)] | None = None
     tokens: Annotated[int, msgspec.Meta(ge=1, le=10_000)] | None = None  # OAuth token requests per 15 minutes
 
+    def __post_init__(self) -> None:
+        if self.window is not None:
+            check_window(self.window)
 
-class KeyIn(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
+
+MAX_WINDOW_SECONDS = 31 * 86_400  # a month: past that a "rate" is a quota, which is what `daily` is for
+
+
+def check_window(text: str, field: str = "limits.window") -> int:
+    """A window's length in whole seconds, 1 s to 31 days; months count 30 days (a rate, not a calendar)."""
+    duration = parse_duration(text, field)
+    seconds = duration.months * 30 * 86_400 + duration.days * 86_400 + duration.ms // 1000
+    if not 1 <= seconds <= MAX_WINDOW_SECONDS:
+        raise ValueError(f"{field}: a window is 1 second (PT1S) to 31 days (P31D), not {text[:20]!r}")
+    if duration.ms % 1000:
+        raise ValueError(f"{field}: a window is whole seconds, not {text[:20]!r}")
+    return seconds
+
+
+class KeyIn(Input):
     name: str
     kind: Kind = "api_key"
     description: Annotated[str, msgspec.Meta(max_length=1000)] = ""
@@ -33,7 +56,7 @@ class KeyIn(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=
         default_factory=list
     )
     device_group: int | str | None = None
-    scopes: Annotated[list[str], msgspec.Meta(max_length=len(SCOPES))] | None = None
+    scopes: Annotated[list[str], msgspec.Meta(max_length=len(CREDENTIAL_SCOPES))] | None = None
     units: Annotated[dict[str, str], msgspec.Meta(max_length=64)] = msgspec.field(default_factory=dict)
     expires_in: str | None = None
     expires_at: str | None = None
@@ -53,9 +76,9 @@ class KeyIn(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=
             raise ValueError("give workspaces, or allWorkspaces with excludeWorkspaces, not both")
         if self.exclude_workspaces and not self.all_workspaces:
             raise ValueError("excludeWorkspaces goes with allWorkspaces")
-        unknown = sorted(set(self.scopes or ()) - set(SCOPES))
+        unknown = sorted(set(self.scopes or ()) - set(CREDENTIAL_SCOPES))
         if unknown:
-            raise ValueError(f"unknown scope {', '.join(unknown)}; scopes: {', '.join(SCOPES)}")
+            raise ValueError(f"unknown scope {', '.join(unknown)}; scopes: {', '.join(CREDENTIAL_SCOPES)}")
         for cidr in self.ip_allowlist:
             try:
                 ipaddress.ip_network(cidr, strict=False)
@@ -63,7 +86,7 @@ class KeyIn(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=
                 raise ValueError(f"ipAllowlist: not an address or CIDR: {cidr[:60]!r}") from None
 
 
-class KeyPatch(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
+class KeyPatch(Input):
     """The fields a key keeps editable; lifetimeDays applies to secrets made by later reissues and renewals."""
 
     name: str | None = None
@@ -80,7 +103,7 @@ class KeyPatch(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fiel
             self.email = normalize_email(self.email)
 
 
-class ReissueIn(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
+class ReissueIn(Input):
     old_secret_expires_at: str | None = None
 
 

@@ -19,21 +19,22 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from json.encoder import encode_basestring as _json_string
-from typing import Any, NoReturn
+from typing import Any
 
 import sqlalchemy as sa
 from litestar import Request
 
-from sensorgate.accounts.principal import Principal
+from sensorgate.auth.principal import Principal
+from sensorgate.auth.refusals import CredentialRefused, Refusal
+from sensorgate.credentials import store
 from sensorgate.credentials.minting import PUBLIC_FORMATS, SIGNING_PURPOSE
-from sensorgate.credentials.models import credential_secrets, credentials
 from sensorgate.credentials.nonces import WINDOW_MS, NonceStore
-from sensorgate.credentials.verify import CACHE_MAX, CACHE_SECONDS, Network, allowed, networks_of, principal_for
+from sensorgate.credentials.verify import CACHE_SECONDS, Network, allowed, networks_of, principal_for
 from sensorgate.db.engine import Database
-from sensorgate.kit import keys, metrics
+from sensorgate.kit import keys
+from sensorgate.kit.cache import MISSING, TTLCache
 from sensorgate.kit.errors import Forbidden, Unauthorized
 from sensorgate.kit.sealing import unseal
-from sensorgate.usage.recorder import UsageRecorder
 
 MAX_NONCE_LENGTH = 20
 
@@ -50,12 +51,8 @@ def canonical(method: str, path: str, nonce: str, query: str | None = None, body
     return (head + ',"nonce":' + _json_string(nonce) + "}").encode()
 
 
-def sign(secret: str, message: bytes) -> str:
-    return hmac.new(secret.encode(), message, hashlib.sha384).hexdigest()
-
-
 def _signed_with(keyed: hmac.HMAC, message: bytes) -> str:
-    """`sign`, from an HMAC already keyed with the secret: copying it costs less than keying a new one."""
+    """The hex signature, from an HMAC already keyed with the secret: copying it costs less than keying anew."""
     mac = keyed.copy()
     mac.update(message)
     return mac.hexdigest()
@@ -71,12 +68,11 @@ class SigningRecord:
 
 
 class SignatureVerifier:
-    def __init__(self, db: Database, master_key: bytes, usage: UsageRecorder, nonces: NonceStore) -> None:
+    def __init__(self, db: Database, master_key: bytes, nonces: NonceStore) -> None:
         self.db = db
         self.master_key = master_key
-        self.usage = usage
         self.nonces = nonces
-        self._cache: dict[str, tuple[float, SigningRecord | None]] = {}
+        self._records: TTLCache[str, SigningRecord | None] = TTLCache(CACHE_SECONDS)
 
     async def verify(
         self, request: Request[Any, Any, Any], public_id: str, address: str, user_agent: str | None, now: datetime
@@ -86,16 +82,15 @@ class SignatureVerifier:
         signature = headers.get("x-signature", "").strip().lower()
         version = headers.get("x-signature-version", "1").strip()
         if version not in ("1", "2"):
-            _refuse_unknown("unsupported X-Signature-Version; send 1 or 2")
+            raise _unknown("unsupported X-Signature-Version; send 1 or 2")
         if not (nonce.isascii() and nonce.isdigit() and len(nonce) <= MAX_NONCE_LENGTH):
-            _refuse_unknown("X-Nonce must be the epoch time in milliseconds")
+            raise _unknown("X-Nonce must be the epoch time in milliseconds")
         if abs(int(nonce) - int(now.timestamp() * 1000)) > WINDOW_MS:
-            _refuse_unknown("stale nonce: X-Nonce must be within 300 seconds of the server's time")
+            raise _unknown("stale nonce: X-Nonce must be within 300 seconds of the server's time")
         record = await self._record(public_id)
         if record is None:
-            _refuse_unknown("unknown signing key")
+            raise _unknown("unknown signing key")
         credential_id = record.principal.credential_id
-        assert credential_id is not None
         message = await _message(request, nonce, version)
         # The signature first, against every stored secret (each compared, in constant time): a public id is not
         # secret, so only a caller holding a secret may learn that the key is revoked or expired, or write a
@@ -106,50 +101,44 @@ class SignatureVerifier:
                 if hmac.compare_digest(_signed_with(keyed, message), signature):
                     matched = (expires, revoked)
         if matched is None:
-            _refuse_unknown("bad signature")
+            raise _unknown("bad signature")
         expires, revoked = matched
         if record.revoked or revoked:
-            self._refuse(credential_id, "revoked", "revoked signing key", address, user_agent)
+            raise _refused("revoked signing key", Refusal.REVOKED, credential_id)
         if expires <= now:
-            self._refuse(credential_id, "expired", "expired signing key", address, user_agent)
+            raise _refused("expired signing key", Refusal.EXPIRED, credential_id)
         if record.networks and not allowed(address, record.networks):
-            metrics.key_refused("address")
-            self.usage.refused(credential_id, "address", address, user_agent)
-            raise Forbidden("this key may not be used from this address")
+            elsewhere = Forbidden("this key may not be used from this address")
+            raise CredentialRefused(elsewhere, Refusal.ADDRESS, credential_id)
+        assert credential_id is not None
         if not await self.nonces.first_use(credential_id, nonce):
-            self._refuse(
-                credential_id, "replayed", "replayed nonce: each X-Nonce is accepted once", address, user_agent
-            )
+            raise _refused("replayed nonce: each X-Nonce is accepted once", Refusal.REPLAYED, credential_id)
         return record.principal
 
     async def _record(self, public_id: str) -> SigningRecord | None:
         clock = time.monotonic()
-        cached = self._cache.get(public_id)
-        if cached is not None and cached[0] > clock:
-            return cached[1]
+        record = self._records.get(public_id, clock)
+        if record is not MISSING:
+            return record
         # Only a well-formed id reaches the database (and the cache), so a hit needs no second look.
         if not keys.well_formed(public_id, *PUBLIC_FORMATS["signing_key"]):
             return None
-        record = await self.db.read(load_signing, public_id, self.master_key)
-        if len(self._cache) >= CACHE_MAX:
-            self._cache.clear()
-        self._cache[public_id] = (clock + CACHE_SECONDS, record)
-        return record
+        loaded = await self.db.read(load_signing, public_id, self.master_key)
+        self._records.put(public_id, loaded, clock)
+        return loaded
 
     def forget(self, public_id: str | None) -> None:
         if public_id is not None:
-            self._cache.pop(public_id, None)
-
-    def _refuse(self, credential_id: int, reason: str, message: str, address: str, user_agent: str | None) -> NoReturn:
-        metrics.key_refused(reason)
-        self.usage.refused(credential_id, reason, address, user_agent)
-        raise Unauthorized(message, error="invalid_token")
+            self._records.pop(public_id)
 
 
-def _refuse_unknown(message: str) -> NoReturn:
+def _refused(message: str, reason: Refusal, credential_id: int | None) -> CredentialRefused:
+    return CredentialRefused(Unauthorized(message, error="invalid_token"), reason, credential_id)
+
+
+def _unknown(message: str) -> CredentialRefused:
     """A refusal before the key is known: nothing to charge it to but /metrics."""
-    metrics.key_refused("signed request")
-    raise Unauthorized(message, error="invalid_token")
+    return _refused(message, Refusal.SIGNED_REQUEST, None)
 
 
 async def _message(request: Request[Any, Any, Any], nonce: str, version: str) -> bytes:
@@ -166,16 +155,9 @@ async def _message(request: Request[Any, Any, Any], nonce: str, version: str) ->
 
 
 def load_signing(conn: sa.Connection, public_id: str, master_key: bytes) -> SigningRecord | None:
-    row = conn.execute(
-        sa.select(credentials).where(credentials.c.public_id == public_id, credentials.c.kind == "signing_key")
-    ).first()
+    row = store.signing_key(conn, public_id)
     if row is None:
         return None
-    secrets = conn.execute(
-        sa.select(
-            credential_secrets.c.sealed_secret, credential_secrets.c.expires_at, credential_secrets.c.revoked_at
-        ).where(credential_secrets.c.credential_id == row.id, credential_secrets.c.sealed_secret.is_not(None))
-    ).all()
     return SigningRecord(
         principal=principal_for(conn, row),
         secrets=tuple(
@@ -184,7 +166,7 @@ def load_signing(conn: sa.Connection, public_id: str, master_key: bytes) -> Sign
                 s.expires_at,
                 s.revoked_at is not None,
             )
-            for s in secrets
+            for s in store.sealed_secrets(conn, row.id)
         ),
         revoked=row.revoked_at is not None,
         networks=networks_of(row),

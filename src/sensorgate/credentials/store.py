@@ -2,14 +2,59 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
-from sensorgate.credentials.models import audit_events, credential_secrets, credentials
+from sensorgate.credentials.models import credential_secrets, credentials
 
 Row = Any
+
+
+@dataclass(frozen=True, slots=True)
+class KeyReach:
+    """Which keys a caller may see, as the service decided it: every key of the `managed` organizations and the
+    user's own keys in the `own_in` ones; or, for a key, the keys it `made_by`, and (`itself`) its own."""
+
+    managed: tuple[int, ...] = ()
+    own_in: tuple[int, ...] = ()
+    user_id: int | None = None
+    made_by: int | None = None
+    itself: int | None = None
+
+
+def reach_condition(reach: KeyReach) -> sa.ColumnElement[bool]:
+    if reach.made_by is not None:
+        made = credentials.c.created_by_credential_id == reach.made_by
+        return sa.or_(made, credentials.c.id == reach.itself) if reach.itself is not None else made
+    return sa.or_(
+        credentials.c.organization_id.in_(reach.managed),
+        sa.and_(credentials.c.organization_id.in_(reach.own_in), credentials.c.created_by_user_id == reach.user_id),
+    )
+
+
+def keys(
+    conn: sa.Connection, reach: KeyReach, *, key_id: int | None = None, live_only: bool = False, limit: int
+) -> list[Row]:
+    """The keys in reach, by id: one key (`key_id`), or those not revoked (`live_only`)."""
+    where = reach_condition(reach)
+    if key_id is not None:
+        where = sa.and_(where, credentials.c.id == key_id)
+    if live_only:
+        where = sa.and_(where, credentials.c.revoked_at.is_(None))
+    return list(conn.execute(sa.select(credentials).where(where).order_by(credentials.c.id).limit(limit)).all())
+
+
+def keys_alive(conn: sa.Connection, reach: KeyReach, start: datetime, end: datetime, limit: int) -> list[Row]:
+    """The keys in reach that existed and were not revoked at some moment of [start, end), by id."""
+    where = sa.and_(
+        reach_condition(reach),
+        credentials.c.created_at < end,
+        sa.or_(credentials.c.revoked_at.is_(None), credentials.c.revoked_at >= start),
+    )
+    return list(conn.execute(sa.select(credentials).where(where).order_by(credentials.c.id).limit(limit)).all())
 
 
 def insert_credential(conn: sa.Connection, values: dict[str, Any]) -> int:
@@ -24,8 +69,37 @@ def credential(conn: sa.Connection, credential_id: int) -> Row | None:
     return conn.execute(sa.select(credentials).where(credentials.c.id == credential_id)).first()
 
 
-def credentials_where(conn: sa.Connection, where: sa.ColumnElement[bool], limit: int) -> list[Row]:
-    return list(conn.execute(sa.select(credentials).where(where).order_by(credentials.c.id).limit(limit)).all())
+def api_key_by_hash(conn: sa.Connection, digest: bytes) -> Row | None:
+    """The API key one of whose secrets has this hash, with that secret's expiry and revocation."""
+    return conn.execute(
+        sa.select(
+            credentials,
+            credential_secrets.c.expires_at.label("secret_expires_at"),
+            credential_secrets.c.revoked_at.label("secret_revoked_at"),
+        )
+        .join(credentials, credentials.c.id == credential_secrets.c.credential_id)
+        # Only API keys are presented whole; other kinds' secrets never travel as a bearer.
+        .where(credential_secrets.c.secret_hash == digest, credentials.c.kind == "api_key")
+    ).first()
+
+
+def signing_key(conn: sa.Connection, public_id: str) -> Row | None:
+    return conn.execute(
+        sa.select(credentials).where(credentials.c.public_id == public_id, credentials.c.kind == "signing_key")
+    ).first()
+
+
+def sealed_secrets(conn: sa.Connection, credential_id: int) -> list[Row]:
+    """A signing key's secrets that are not purged: sealed, with expiry and revocation."""
+    return list(
+        conn.execute(
+            sa.select(
+                credential_secrets.c.sealed_secret, credential_secrets.c.expires_at, credential_secrets.c.revoked_at
+            ).where(
+                credential_secrets.c.credential_id == credential_id, credential_secrets.c.sealed_secret.is_not(None)
+            )
+        ).all()
+    )
 
 
 def secrets_of(conn: sa.Connection, credential_ids: list[int]) -> dict[int, list[Row]]:
@@ -73,6 +147,23 @@ def active_count(conn: sa.Connection, user_id: int, now: datetime) -> int:
     )
 
 
+def update_credential(conn: sa.Connection, credential_id: int, values: dict[str, Any]) -> None:
+    conn.execute(credentials.update().where(credentials.c.id == credential_id).values(**values))
+
+
+def cap_secret_expiry(conn: sa.Connection, credential_id: int, at: datetime) -> None:
+    """Live secrets of the credential that would outlive `at` now expire at `at`."""
+    conn.execute(
+        credential_secrets.update()
+        .where(
+            credential_secrets.c.credential_id == credential_id,
+            credential_secrets.c.revoked_at.is_(None),
+            credential_secrets.c.expires_at > at,
+        )
+        .values(expires_at=at)
+    )
+
+
 def revoke(conn: sa.Connection, credential_id: int, now: datetime, *, delete: bool) -> list[bytes]:
     """Revoke the credential and every secret; return the secrets' hashes so caches can drop them."""
     values: dict[str, Any] = {"updated_at": now}
@@ -93,7 +184,3 @@ def revoke(conn: sa.Connection, credential_id: int, now: datetime, *, delete: bo
         sa.select(credential_secrets.c.secret_hash).where(credential_secrets.c.credential_id == credential_id)
     ).scalars()
     return [h for h in hashes if h is not None]
-
-
-def audit(conn: sa.Connection, values: dict[str, Any]) -> None:
-    conn.execute(audit_events.insert().values(**values))

@@ -5,8 +5,9 @@ in this process drops its entries at once; another process drops them when they 
 takes effect everywhere within CACHE_SECONDS (1 s). An unknown key is cached too, so a flood of made-up but
 well-formed keys costs one query per key per second, not one per request.
 
-A refusal of a known key (revoked, expired, wrong address) goes to its usage log; malformed and unknown keys
-belong to no credential, so they are only counted in /metrics.
+Every refusal is raised as a CredentialRefused with its reason; the guard counts it in /metrics and, for a
+known key (revoked, expired, wrong address), in the key's usage. Malformed and unknown keys belong to no
+credential.
 """
 
 from __future__ import annotations
@@ -15,21 +16,21 @@ import ipaddress
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NoReturn
+from typing import Any
 
 import sqlalchemy as sa
 
-from sensorgate.accounts.models import organizations, workspaces
-from sensorgate.accounts.principal import Membership, Principal
-from sensorgate.credentials.models import credential_secrets, credentials
+from sensorgate.accounts import store as accounts_store
+from sensorgate.auth.principal import Membership, Principal
+from sensorgate.auth.refusals import CredentialRefused, Refusal
+from sensorgate.credentials import store
 from sensorgate.db.engine import Database
-from sensorgate.kit import keys, metrics
+from sensorgate.kit import keys
+from sensorgate.kit.cache import MISSING, TTLCache
 from sensorgate.kit.crypto import KeyedHasher
 from sensorgate.kit.errors import Forbidden, Unauthorized
-from sensorgate.usage.recorder import UsageRecorder
 
 CACHE_SECONDS = 1.0
-CACHE_MAX = 100_000
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -42,56 +43,47 @@ class KeyRecord:
 
 
 class KeyVerifier:
-    def __init__(self, db: Database, pepper: str, usage: UsageRecorder) -> None:
+    def __init__(self, db: Database, pepper: str) -> None:
         self.db = db
-        self.pepper = pepper
         self._hash = KeyedHasher(pepper)
-        self.usage = usage
-        self._cache: dict[bytes, tuple[float, KeyRecord | None]] = {}
+        self._records: TTLCache[bytes, KeyRecord | None] = TTLCache(CACHE_SECONDS)
 
     async def verify(self, secret: str, address: str | None, user_agent: str | None, now: datetime) -> Principal:
         if len(secret) != keys.LENGTH:
-            self._malformed()
+            raise _malformed()
         digest = self._hash(secret)
         clock = time.monotonic()
-        cached = self._cache.get(digest)
-        if cached is None or cached[0] <= clock:
+        record = self._records.get(digest, clock)
+        if record is MISSING:
             # Only a well-formed secret ever enters the cache, so a hit needs no second look at the format;
             # a miss checks it before the database is asked.
             if not keys.well_formed(secret):
-                self._malformed()
-            record = await self.db.read(load, digest)
-            if len(self._cache) >= CACHE_MAX:
-                self._cache.clear()
-            self._cache[digest] = (clock + CACHE_SECONDS, record)
-        else:
-            record = cached[1]
+                raise _malformed()
+            # A name of its own: assigned to `record`, the generic call would infer MISSING into its result.
+            loaded = await self.db.read(load, digest)
+            self._records.put(digest, loaded, clock)
+            record = loaded
         if record is None:
-            metrics.key_refused("unknown")
-            raise Unauthorized("unknown API key", error="invalid_token")
+            raise CredentialRefused(Unauthorized("unknown API key", error="invalid_token"), Refusal.UNKNOWN)
+        credential_id = record.principal.credential_id
         if record.revoked:
-            self._refuse(record, "revoked", address, user_agent)
-            raise Unauthorized("revoked API key", error="invalid_token")
+            revoked = Unauthorized("revoked API key", error="invalid_token")
+            raise CredentialRefused(revoked, Refusal.REVOKED, credential_id)
         if record.expires_at <= now:
-            self._refuse(record, "expired", address, user_agent)
-            raise Unauthorized("expired API key", error="invalid_token")
+            expired = Unauthorized("expired API key", error="invalid_token")
+            raise CredentialRefused(expired, Refusal.EXPIRED, credential_id)
         if record.networks and not allowed(address, record.networks):
-            self._refuse(record, "address", address, user_agent)
-            raise Forbidden("this key may not be used from this address")
+            elsewhere = Forbidden("this key may not be used from this address")
+            raise CredentialRefused(elsewhere, Refusal.ADDRESS, credential_id)
         return record.principal
-
-    def _malformed(self) -> NoReturn:
-        metrics.key_refused("malformed")
-        raise Unauthorized("malformed API key", error="invalid_token")
-
-    def _refuse(self, record: KeyRecord, reason: str, address: str | None, user_agent: str | None) -> None:
-        metrics.key_refused(reason)
-        assert record.principal.credential_id is not None
-        self.usage.refused(record.principal.credential_id, reason, address, user_agent)
 
     def forget(self, digests: list[bytes]) -> None:
         for digest in digests:
-            self._cache.pop(digest, None)
+            self._records.pop(digest)
+
+
+def _malformed() -> CredentialRefused:
+    return CredentialRefused(Unauthorized("malformed API key", error="invalid_token"), Refusal.MALFORMED)
 
 
 def allowed(address: str | None, networks: tuple[Network, ...]) -> bool:
@@ -103,16 +95,7 @@ def allowed(address: str | None, networks: tuple[Network, ...]) -> bool:
 
 
 def load(conn: sa.Connection, digest: bytes) -> KeyRecord | None:
-    row = conn.execute(
-        sa.select(
-            credentials,
-            credential_secrets.c.expires_at.label("secret_expires_at"),
-            credential_secrets.c.revoked_at.label("secret_revoked_at"),
-        )
-        .join(credentials, credentials.c.id == credential_secrets.c.credential_id)
-        # Only API keys are presented whole; other kinds' secrets never travel as a bearer.
-        .where(credential_secrets.c.secret_hash == digest, credentials.c.kind == "api_key")
-    ).first()
+    row = store.api_key_by_hash(conn, digest)
     if row is None:
         return None
     return KeyRecord(
@@ -125,14 +108,10 @@ def load(conn: sa.Connection, digest: bytes) -> KeyRecord | None:
 
 def principal_for(conn: sa.Connection, row: Any, scopes: frozenset[str] | None = None) -> Principal:
     """The Principal of a credential row, for every scheme; `scopes` narrows it (an OAuth token's scope)."""
-    organization = conn.execute(
-        sa.select(organizations.c.slug, organizations.c.name).where(organizations.c.id == row.organization_id)
-    ).one()
+    organization = accounts_store.organization_by_id(conn, row.organization_id)
     listed = set(row.workspace_ids)
     if row.workspace_mode == "all":
-        everything = conn.execute(
-            sa.select(workspaces.c.id).where(workspaces.c.organization_id == row.organization_id)
-        ).scalars()
+        everything = accounts_store.workspace_ids_of(conn, row.organization_id)
         reach = frozenset(w for w in everything if w not in listed)
     else:
         reach = frozenset(listed)

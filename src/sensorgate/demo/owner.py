@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from sensorgate.accounts import service, store
 from sensorgate.accounts.models import workspaces
 from sensorgate.accounts.passwords import hash_password
-from sensorgate.accounts.principal import Membership, Principal
-from sensorgate.accounts.roles import permissions_for
+from sensorgate.auth.principal import Membership, Principal
+from sensorgate.auth.scopes import Scope, permissions_for
 from sensorgate.credentials.schemas import KeyIn
 from sensorgate.credentials.service import Origin, create_key
 from sensorgate.credentials.verify import load
@@ -98,7 +98,7 @@ def _read_only_key(conn: sa.Connection, pepper: str, kept: str | None) -> str | 
         return kept
     owner, _ = owner_principal(conn)
     request = Origin(ip=None, user_agent="sensorgate serve --demo", now=utcnow(), pepper=pepper)
-    body = KeyIn(name="demo read-only key", workspaces=[DEMO_ORG], scopes=["data:read"], expires_in="1y")
+    body = KeyIn(name="demo read-only key", workspaces=[DEMO_ORG], scopes=[Scope.DATA_READ], expires_in="1y")
     try:
         return create_key(conn, owner, body, request).secret
     except ApiError:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from sensorgate.accounts.principal import Principal
+from sensorgate.auth.principal import Principal
 from sensorgate.db.bulk import fetchall
 from sensorgate.db.engine import Database
 from sensorgate.demo.catalog import (

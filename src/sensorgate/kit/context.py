@@ -1,4 +1,5 @@
-"""Per-request identity for logs and errors: the request id and the W3C trace id.
+"""Per-request identity for logs and errors (the request id and the W3C trace id), and the ASGI scope keys
+that carry per-request facts from one layer to another.
 
 The ASGI middleware stores a RequestContext in the scope; the error handler and the access log read it.
 """
@@ -11,6 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 SCOPE_KEY = "sensorgate.context"
+# Where the guard leaves a request's rate-limit headers and the credential it let through, and a data route the
+# number of points its answer holds: web/middleware.py reads all three once the response has gone out.
+RATE_LIMIT_KEY = "sensorgate.rate_limit"
+CREDENTIAL_KEY = "sensorgate.credential"
+POINTS_KEY = "sensorgate.points"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
 # W3C Trace Context: version-traceid-parentid-flags; all-zero ids are invalid.
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$")

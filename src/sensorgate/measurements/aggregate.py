@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from sensorgate.accounts.principal import Principal
+from sensorgate.auth.principal import Principal
 from sensorgate.db.bulk import fetchall
 from sensorgate.kit.errors import BadRequest
 from sensorgate.kit.times import format_hour, format_time, parse_tz

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from sensorgate.accounts.principal import Principal
+from sensorgate.auth.principal import Principal
 from sensorgate.db.bulk import fetchall
 from sensorgate.kit.errors import BadRequest
 from sensorgate.kit.times import format_time, parse_duration, parse_time

@@ -15,13 +15,15 @@ import msgspec
 import sqlalchemy as sa
 
 from sensorgate.accounts.models import workspaces
-from sensorgate.accounts.principal import Principal
 from sensorgate.alarms.evaluate import evaluate as evaluate_alarms
+from sensorgate.auth.principal import Principal
+from sensorgate.auth.scopes import Scope
 from sensorgate.db.bulk import executemany
 from sensorgate.kit.errors import BadRequest, Forbidden
 from sensorgate.kit.times import parse_time
-from sensorgate.measurements import units, virtual
+from sensorgate.measurements import virtual
 from sensorgate.measurements.writer import write_points
+from sensorgate.sensors import units
 from sensorgate.sensors.models import sensors, series
 from sensorgate.sensors.scope import reach
 
@@ -136,7 +138,7 @@ def resolve_targets(
         .where(
             sensors.c.id.in_({k[0] for k in keys}),
             series.c.expression.is_(None),
-            reach(principal, "data:write"),
+            reach(principal, Scope.DATA_WRITE),
         )
     ).all()
     targets: dict[tuple[int, str], Target] = {}
@@ -153,7 +155,7 @@ def ingest(conn: sa.Connection, principal: Principal, items: list[PointIn], now_
         raise BadRequest(f"a batch holds at most {MAX_BATCH} items; this one has {len(items)}")
     if not items:
         raise BadRequest("items is empty")
-    if not principal.organizations_with("data:write"):
+    if not principal.organizations_with(Scope.DATA_WRITE):
         raise Forbidden("backfill needs the data:write permission")
     checked, problems = check_items(items, now_ms)
     keys = {(s, m) for s, m, _, _ in checked if m}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from sensorgate.accounts.principal import Principal
+from sensorgate.auth.principal import Principal
 from sensorgate.kit.times import format_time
-from sensorgate.measurements.models import latest
 from sensorgate.measurements.schemas import LatestItem, LatestOut
 from sensorgate.measurements.series_access import resolve
+from sensorgate.sensors.models import latest
 
 
 def novelty(age_ms: int, interval_s: int) -> str:

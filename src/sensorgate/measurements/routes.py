@@ -6,21 +6,26 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 from litestar.types import ControllerRouterHandler
 
-from sensorgate.accounts.principal import PrincipalDep
+from sensorgate.auth.principal import PrincipalDep
+from sensorgate.auth.scopes import Scope
+from sensorgate.db.engine import Database
+from sensorgate.kit.context import POINTS_KEY
 from sensorgate.kit.errors import BadRequest
 from sensorgate.kit.etag import conditional
 from sensorgate.kit.times import utcnow
-from sensorgate.measurements import aggregate, history, ingest, latest, units
+from sensorgate.measurements import aggregate, history, ingest, latest
 from sensorgate.measurements.csv_input import parse_csv
 from sensorgate.measurements.cursor import cursor_key
 from sensorgate.measurements.schemas import AggregateOut, HistoryOut, LatestOut
 from sensorgate.measurements.series_access import parse_ids, parse_names
-from sensorgate.usage.recorder import POINTS_KEY
-from sensorgate.web.state import AppStateDep
+from sensorgate.settings import Settings
 
+DatabaseDep = NamedDependency[Database]
+SettingsDep = NamedDependency[Settings]
 # 100,000 points of about 90 bytes each, with room to spare.
 BACKFILL_BODY = 16 * 1024 * 1024
 _encode = msgspec.json.Encoder().encode
@@ -36,22 +41,17 @@ def _now_ms() -> int:
     return int(utcnow().timestamp() * 1000)
 
 
-@get("/v1/metrics", tags=["measurements"])
-async def list_metrics() -> units.MetricsOut:
-    """Known metrics with their canonical unit and the units each converts to."""
-    return units.metrics_out()
-
-
 class MeasurementController(Controller):
     path = "/v1/measurements"
     tags = ["measurements"]
 
-    @get("/latest", opt={"scope": "data:read"})
+    @get("/latest", opt={"scope": Scope.DATA_READ})
     async def latest_values(
         self,
         request: Request[Any, Any, Any],
         principal: PrincipalDep,
-        app_state: AppStateDep,
+        db: DatabaseDep,
+        settings: SettingsDep,
         sensor: Ids = None,
         metric: Names = None,
         unit: Unit = None,
@@ -59,18 +59,19 @@ class MeasurementController(Controller):
         """The newest value of each series, with its novelty: new, expiring (older than 3 reporting
         intervals) or old (older than 6). Without `sensor`, every series the caller reaches (at most 10,000).
         Answers 304 to a matching If-None-Match."""
-        out = await app_state.db.read(
+        out = await db.read(
             latest.latest_values, principal, parse_ids(sensor, "sensor", 1000), parse_names(metric), unit, _now_ms()
         )
         request.scope[POINTS_KEY] = len(out.items)  # type: ignore[literal-required]
         return conditional(request, _encode(out))
 
-    @get("/", opt={"scope": "data:read"})
+    @get("/", opt={"scope": Scope.DATA_READ})
     async def history(
         self,
         request: Request[Any, Any, Any],
         principal: PrincipalDep,
-        app_state: AppStateDep,
+        db: DatabaseDep,
+        settings: SettingsDep,
         sensor: Ids = None,
         metric: Names = None,
         from_: Annotated[str | None, QueryParameter(name="from", max_length=40)] = None,
@@ -87,7 +88,7 @@ class MeasurementController(Controller):
         arrive: the window is fixed by the first page. Answers 304 to a matching If-None-Match.
         """
         span = history.window(from_, to, last, _now_ms())
-        out = await app_state.db.read(
+        out = await db.read(
             history.history,
             principal,
             sensor_ids=parse_ids(sensor, "sensor"),
@@ -97,17 +98,18 @@ class MeasurementController(Controller):
             descending=order == "desc",
             limit=limit,
             cursor=cursor,
-            cursor_key=cursor_key(app_state.settings.secret_key),
+            cursor_key=cursor_key(settings.secret_key),
         )
         request.scope[POINTS_KEY] = len(out.items)  # type: ignore[literal-required]
         return conditional(request, _encode(out))
 
-    @get("/aggregate", opt={"scope": "data:read"})
+    @get("/aggregate", opt={"scope": Scope.DATA_READ})
     async def aggregate(
         self,
         request: Request[Any, Any, Any],
         principal: PrincipalDep,
-        app_state: AppStateDep,
+        db: DatabaseDep,
+        settings: SettingsDep,
         sensor: Ids = None,
         metric: Names = None,
         from_: Annotated[str | None, QueryParameter(name="from", max_length=40)] = None,
@@ -121,15 +123,15 @@ class MeasurementController(Controller):
         (days are 23 or 25 hours long across DST changes); shorter ones to the UTC epoch. The window is
         widened to whole buckets (default: the last 24 hours); empty buckets are left out."""
         wanted = aggregate.parse_request(from_, to, bucket, fn, tz, _now_ms())
-        out = await app_state.db.read(
+        out = await db.read(
             aggregate.aggregate, principal, parse_ids(sensor, "sensor"), parse_names(metric), unit, wanted
         )
         request.scope[POINTS_KEY] = len(out.items)  # type: ignore[literal-required]
         return out
 
-    @post("/", request_max_body_size=BACKFILL_BODY, status_code=200, opt={"scope": "data:write"})
+    @post("/", request_max_body_size=BACKFILL_BODY, status_code=200, opt={"scope": Scope.DATA_WRITE})
     async def backfill(
-        self, request: Request[Any, Any, Any], principal: PrincipalDep, app_state: AppStateDep
+        self, request: Request[Any, Any, Any], principal: PrincipalDep, db: DatabaseDep, settings: SettingsDep
     ) -> ingest.IngestOut:
         """Write up to 100,000 points atomically, as JSON `{"items": [...]}` or as CSV (`Content-Type:
         text/csv`, header `sensor,metric,value,time`). Needs data:write.
@@ -148,7 +150,7 @@ class MeasurementController(Controller):
                 raise BadRequest(f"invalid request body: {exc}") from None
             except msgspec.DecodeError as exc:
                 raise BadRequest(f"malformed JSON body: {exc}") from None
-        return await app_state.db.write(ingest.ingest, principal, items, _now_ms())
+        return await db.write(ingest.ingest, principal, items, _now_ms())
 
 
-ROUTES: list[ControllerRouterHandler] = [list_metrics, MeasurementController]
+ROUTES: list[ControllerRouterHandler] = [MeasurementController]

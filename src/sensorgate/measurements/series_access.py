@@ -9,10 +9,11 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 
 from sensorgate.accounts.models import workspaces
-from sensorgate.accounts.principal import Principal
+from sensorgate.auth.principal import Principal
+from sensorgate.auth.scopes import Scope
 from sensorgate.db.bulk import fetchall
 from sensorgate.kit.errors import BadRequest, NotFound
-from sensorgate.measurements import units
+from sensorgate.sensors import units
 from sensorgate.sensors.models import sensors
 from sensorgate.sensors.scope import reach, reach_sql
 
@@ -51,7 +52,7 @@ def resolve(
     """The series of those sensors and metrics. A sensor the caller does not reach answers 404."""
     # Plain SQL on the driver: this runs on every read request, and building it with SQLAlchemy cost
     # more than running it.
-    where, params = reach_sql(principal, "data:read")
+    where, params = reach_sql(principal, Scope.DATA_READ)
     if sensor_ids:
         where += f" AND s.sensor_id IN ({','.join('?' * len(sensor_ids))})"
         params += sensor_ids
@@ -76,7 +77,7 @@ def resolve(
         reachable = conn.execute(
             sa.select(sensors.c.id)
             .join(workspaces, workspaces.c.id == sensors.c.workspace_id)
-            .where(sensors.c.id == missing[0], reach(principal, "data:read"))
+            .where(sensors.c.id == missing[0], reach(principal, Scope.DATA_READ))
         ).first()
         if reachable is None:
             raise NotFound(f"sensor {missing[0]} not found")

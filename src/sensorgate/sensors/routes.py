@@ -5,29 +5,39 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, delete, get, patch, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.types import ControllerRouterHandler
 
-from sensorgate.accounts.principal import PrincipalDep
+from sensorgate.auth.principal import PrincipalDep
+from sensorgate.auth.scopes import Scope
+from sensorgate.db.engine import Database
 from sensorgate.kit.paging import DEFAULT_PAGE_SIZE, Page, PageNumber, PageSize
 from sensorgate.kit.times import utcnow
-from sensorgate.sensors import service
+from sensorgate.sensors import service, units
 from sensorgate.sensors.schemas import AssetOut, DeviceGroupOut, SensorIn, SensorOut, SensorPatch
-from sensorgate.web.state import AppStateDep
 
 # A sensor with 32 metrics, 16 assets and 32 tags fits well inside this.
 SENSOR_BODY = 64 * 1024
+
+DatabaseDep = NamedDependency[Database]
+
+
+@get("/v1/metrics", tags=["measurements"])
+async def list_metrics() -> units.MetricsOut:
+    """Known metrics with their canonical unit and the units each converts to."""
+    return units.metrics_out()
 
 
 class SensorController(Controller):
     path = "/v1/sensors"
     tags = ["sensors"]
 
-    @get("/", opt={"scope": "data:read"})
+    @get("/", opt={"scope": Scope.DATA_READ})
     async def list_sensors(
         self,
         principal: PrincipalDep,
-        app_state: AppStateDep,
+        db: DatabaseDep,
         workspace_id: Annotated[int | None, QueryParameter(name="workspaceId")] = None,
         device_group: Annotated[str | None, QueryParameter(name="deviceGroup", max_length=100)] = None,
         asset: Annotated[str | None, QueryParameter(max_length=200)] = None,
@@ -36,7 +46,7 @@ class SensorController(Controller):
         size: PageSize = DEFAULT_PAGE_SIZE,
     ) -> Page[SensorOut]:
         """The sensors the caller reaches, by id, with their metrics and last reading time."""
-        return await app_state.db.read(
+        return await db.read(
             service.list_sensors,
             principal,
             workspace_id=workspace_id,
@@ -47,45 +57,43 @@ class SensorController(Controller):
             size=size,
         )
 
-    @get("/{sensor_id:int}", opt={"scope": "data:read"})
-    async def get_sensor(self, sensor_id: FromPath[int], principal: PrincipalDep, app_state: AppStateDep) -> SensorOut:
+    @get("/{sensor_id:int}", opt={"scope": Scope.DATA_READ})
+    async def get_sensor(self, sensor_id: FromPath[int], principal: PrincipalDep, db: DatabaseDep) -> SensorOut:
         """One sensor. Another tenant's sensor answers 404."""
-        return await app_state.db.read(service.get_sensor, principal, sensor_id)
+        return await db.read(service.get_sensor, principal, sensor_id)
 
-    @post("/", request_max_body_size=SENSOR_BODY, opt={"scope": "sensors:write"})
-    async def create_sensor(
-        self, data: JSONBody[SensorIn], principal: PrincipalDep, app_state: AppStateDep
-    ) -> SensorOut:
+    @post("/", request_max_body_size=SENSOR_BODY, opt={"scope": Scope.SENSORS_WRITE})
+    async def create_sensor(self, data: JSONBody[SensorIn], principal: PrincipalDep, db: DatabaseDep) -> SensorOut:
         """Create a sensor with its metrics. Needs sensors:write.
 
         Known metrics (GET /v1/metrics) are stored in their canonical unit; `unit` says what the device
         sends, and backfilled values are converted. A virtual metric gives `expression` and `inputs`.
         """
-        return await app_state.db.write(service.create_sensor, principal, data, utcnow())
+        return await db.write(service.create_sensor, principal, data, utcnow())
 
-    @patch("/{sensor_id:int}", request_max_body_size=SENSOR_BODY, opt={"scope": "sensors:write"})
+    @patch("/{sensor_id:int}", request_max_body_size=SENSOR_BODY, opt={"scope": Scope.SENSORS_WRITE})
     async def update_sensor(
-        self, sensor_id: FromPath[int], data: JSONBody[SensorPatch], principal: PrincipalDep, app_state: AppStateDep
+        self, sensor_id: FromPath[int], data: JSONBody[SensorPatch], principal: PrincipalDep, db: DatabaseDep
     ) -> SensorOut:
         """Change a sensor. Fields left out stay; `metrics` adds metrics. Needs sensors:write."""
-        return await app_state.db.write(service.update_sensor, principal, sensor_id, data, utcnow())
+        return await db.write(service.update_sensor, principal, sensor_id, data, utcnow())
 
-    @delete("/{sensor_id:int}", status_code=204, opt={"scope": "sensors:write"})
-    async def delete_sensor(self, sensor_id: FromPath[int], principal: PrincipalDep, app_state: AppStateDep) -> None:
+    @delete("/{sensor_id:int}", status_code=204, opt={"scope": Scope.SENSORS_WRITE})
+    async def delete_sensor(self, sensor_id: FromPath[int], principal: PrincipalDep, db: DatabaseDep) -> None:
         """Delete a sensor with all its data. Needs sensors:write."""
-        await app_state.db.write(service.delete_sensor, principal, sensor_id)
+        await db.write(service.delete_sensor, principal, sensor_id)
 
 
-@get("/v1/device-groups", tags=["sensors"], opt={"scope": "data:read"})
-async def list_device_groups(principal: PrincipalDep, app_state: AppStateDep) -> dict[str, list[DeviceGroupOut]]:
+@get("/v1/device-groups", tags=["sensors"], opt={"scope": Scope.DATA_READ})
+async def list_device_groups(principal: PrincipalDep, db: DatabaseDep) -> dict[str, list[DeviceGroupOut]]:
     """Device groups of the workspaces the caller reaches (at most 1,000)."""
-    return {"items": await app_state.db.read(service.list_device_groups, principal)}
+    return {"items": await db.read(service.list_device_groups, principal)}
 
 
-@get("/v1/assets", tags=["sensors"], opt={"scope": "data:read"})
-async def list_assets(principal: PrincipalDep, app_state: AppStateDep) -> dict[str, list[AssetOut]]:
+@get("/v1/assets", tags=["sensors"], opt={"scope": Scope.DATA_READ})
+async def list_assets(principal: PrincipalDep, db: DatabaseDep) -> dict[str, list[AssetOut]]:
     """Assets (named groups of sensors) of the workspaces the caller reaches (at most 1,000)."""
-    return {"items": await app_state.db.read(service.list_assets, principal)}
+    return {"items": await db.read(service.list_assets, principal)}
 
 
-ROUTES: list[ControllerRouterHandler] = [SensorController, list_device_groups, list_assets]
+ROUTES: list[ControllerRouterHandler] = [list_metrics, SensorController, list_device_groups, list_assets]

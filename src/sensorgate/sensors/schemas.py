@@ -7,6 +7,7 @@ from typing import Annotated
 import msgspec
 
 from sensorgate.kit.validate import check_name
+from sensorgate.kit.wire import Input
 
 MAX_METRICS = 32
 MAX_TAGS = 32
@@ -18,10 +19,6 @@ Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
 AssetName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 GroupName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 ShortText = Annotated[str, msgspec.Meta(max_length=100)]
-
-
-class Input(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
-    pass
 
 
 class SeriesRef(Input):

@@ -11,7 +11,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from sensorgate.accounts.models import workspaces
-from sensorgate.accounts.principal import Principal
+from sensorgate.auth.principal import Principal
+from sensorgate.auth.scopes import Scope
 from sensorgate.sensors.models import sensors
 
 
@@ -44,16 +45,16 @@ def reach_sql(principal: Principal, permission: str) -> tuple[str, list[Any]]:
 def visible(principal: Principal, permission: str) -> sa.ColumnElement[bool]:
     """The sensors a caller may name for an action needing `permission`: those it reads, and those it may
     change. A key with sensors:write and no data:read still manages its own sensors."""
-    if permission == "data:read":
+    if permission == Scope.DATA_READ:
         return reach(principal, permission)
-    return sa.or_(reach(principal, "data:read"), reach(principal, permission))
+    return sa.or_(reach(principal, Scope.DATA_READ), reach(principal, permission))
 
 
 def workspace_visible(principal: Principal, permission: str) -> sa.ColumnElement[bool]:
     """`visible`, for workspaces."""
-    if permission == "data:read":
+    if permission == Scope.DATA_READ:
         return workspace_reach(principal, permission)
-    return sa.or_(workspace_reach(principal, "data:read"), workspace_reach(principal, permission))
+    return sa.or_(workspace_reach(principal, Scope.DATA_READ), workspace_reach(principal, permission))
 
 
 def workspace_reach(principal: Principal, permission: str) -> sa.ColumnElement[bool]:

@@ -8,12 +8,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from sensorgate.accounts.models import workspaces
-from sensorgate.accounts.principal import Principal
+from sensorgate.auth.principal import Principal
+from sensorgate.auth.scopes import Scope
 from sensorgate.kit.errors import BadRequest, Conflict, Forbidden, NotFound
 from sensorgate.kit.paging import Page, make_page
 from sensorgate.kit.times import format_time
-from sensorgate.measurements import units
-from sensorgate.sensors import expressions, store
+from sensorgate.sensors import expressions, store, units
 from sensorgate.sensors.models import assets, device_groups, sensor_assets, sensors
 from sensorgate.sensors.schemas import (
     AssetOut,
@@ -25,9 +25,6 @@ from sensorgate.sensors.schemas import (
     SensorPatch,
 )
 from sensorgate.sensors.scope import reach, visible, workspace_reach, workspace_visible
-
-READ = "data:read"
-WRITE = "sensors:write"
 
 
 def _out(conn: sa.Connection, rows: list[Any]) -> list[SensorOut]:
@@ -63,7 +60,7 @@ def list_sensors(
     page: int,
     size: int,
 ) -> Page[SensorOut]:
-    where = reach(principal, READ)
+    where = reach(principal, Scope.DATA_READ)
     if workspace_id is not None:
         where = sa.and_(where, sensors.c.workspace_id == workspace_id)
     if device_group is not None:
@@ -94,7 +91,7 @@ def _reachable(conn: sa.Connection, principal: Principal, sensor_id: int, permis
     if row is None:
         raise NotFound(f"sensor {sensor_id} not found")
     if (
-        permission != READ
+        permission != Scope.DATA_READ
         and store.sensor(conn, sa.and_(sensors.c.id == sensor_id, reach(principal, permission))) is None
     ):
         raise Forbidden(f"this needs the {permission} permission")
@@ -103,17 +100,23 @@ def _reachable(conn: sa.Connection, principal: Principal, sensor_id: int, permis
 
 def update_target(conn: sa.Connection, principal: Principal, sensor_id: int) -> Any:
     """The sensor's row when the caller may change it: 404 when unseen, 403 without sensors:write."""
-    return _reachable(conn, principal, sensor_id, WRITE)
+    return _reachable(conn, principal, sensor_id, Scope.SENSORS_WRITE)
 
 
-def get_sensor(conn: sa.Connection, principal: Principal, sensor_id: int, permission: str = READ) -> SensorOut:
+def get_sensor(
+    conn: sa.Connection, principal: Principal, sensor_id: int, permission: str = Scope.DATA_READ
+) -> SensorOut:
     return _out(conn, [_reachable(conn, principal, sensor_id, permission)])[0]
 
 
 def target_workspace(conn: sa.Connection, principal: Principal, workspace_id: int | None) -> int:
     """The workspace a new sensor goes to: the one given, or the caller's only one."""
     visible = list(
-        conn.execute(sa.select(workspaces.c.id).where(workspace_visible(principal, WRITE)).order_by(workspaces.c.id))
+        conn.execute(
+            sa.select(workspaces.c.id)
+            .where(workspace_visible(principal, Scope.SENSORS_WRITE))
+            .order_by(workspaces.c.id)
+        )
         .scalars()
         .all()
     )
@@ -124,10 +127,12 @@ def target_workspace(conn: sa.Connection, principal: Principal, workspace_id: in
     if workspace_id not in visible:
         raise NotFound(f"workspace {workspace_id} not found")
     writable = conn.execute(
-        sa.select(workspaces.c.id).where(workspaces.c.id == workspace_id, workspace_reach(principal, WRITE))
+        sa.select(workspaces.c.id).where(
+            workspaces.c.id == workspace_id, workspace_reach(principal, Scope.SENSORS_WRITE)
+        )
     ).first()
     if writable is None:
-        raise Forbidden(f"this needs the {WRITE} permission")
+        raise Forbidden(f"this needs the {Scope.SENSORS_WRITE} permission")
     return workspace_id
 
 
@@ -152,7 +157,7 @@ def _series_values(conn: sa.Connection, principal: Principal, workspace_id: int,
             raise BadRequest(f"metric {name!r}: {exc}") from None
         # Only series the caller reaches: a virtual sensor must not become a window on another device group.
         refs = [(r.sensor, r.metric) for r in metric.inputs.values()]
-        found = store.series_by_refs(conn, workspace_id, refs, visible(principal, WRITE))
+        found = store.series_by_refs(conn, workspace_id, refs, visible(principal, Scope.SENSORS_WRITE))
         missing = [f"{r.sensor}/{r.metric}" for r in metric.inputs.values() if (r.sensor, r.metric) not in found]
         if missing:
             raise BadRequest(f"metric {name!r}: no such input series in this workspace: {', '.join(missing)}")
@@ -193,13 +198,13 @@ def create_sensor(conn: sa.Connection, principal: Principal, body: SensorIn, now
     for values in series_values:
         _add_series(conn, sensor_id, values)
     store.set_assets(conn, workspace_id, sensor_id, body.assets, now)
-    return get_sensor(conn, principal, sensor_id, WRITE)
+    return get_sensor(conn, principal, sensor_id, Scope.SENSORS_WRITE)
 
 
 def update_sensor(
     conn: sa.Connection, principal: Principal, sensor_id: int, patch: SensorPatch, now: datetime
 ) -> SensorOut:
-    row = _reachable(conn, principal, sensor_id, WRITE)
+    row = _reachable(conn, principal, sensor_id, Scope.SENSORS_WRITE)
     values: dict[str, Any] = {"updated_at": now}
     for field in ("name", "serial", "type", "interval"):
         if getattr(patch, field) is not None:
@@ -220,16 +225,16 @@ def update_sensor(
     store.update_sensor(conn, sensor_id, values)
     if patch.assets is not None:
         store.set_assets(conn, row.workspace_id, sensor_id, patch.assets, now)
-    return get_sensor(conn, principal, sensor_id, WRITE)
+    return get_sensor(conn, principal, sensor_id, Scope.SENSORS_WRITE)
 
 
 def delete_sensor(conn: sa.Connection, principal: Principal, sensor_id: int) -> None:
-    _reachable(conn, principal, sensor_id, WRITE)
+    _reachable(conn, principal, sensor_id, Scope.SENSORS_WRITE)
     store.delete_sensor(conn, sensor_id)
 
 
 def list_device_groups(conn: sa.Connection, principal: Principal) -> list[DeviceGroupOut]:
-    where = workspace_reach(principal, READ)
+    where = workspace_reach(principal, Scope.DATA_READ)
     if principal.device_group_id is not None:
         where = sa.and_(where, device_groups.c.id == principal.device_group_id)
     return [DeviceGroupOut(r.id, r.workspace_id, r.name, r.sensors) for r in store.device_groups_in(conn, where)]
@@ -241,5 +246,5 @@ def list_assets(conn: sa.Connection, principal: Principal) -> list[AssetOut]:
     group = principal.device_group_id
     return [
         AssetOut(r.id, r.workspace_id, r.name, ids)
-        for r, ids in store.assets_in(conn, workspace_reach(principal, READ), group)
+        for r, ids in store.assets_in(conn, workspace_reach(principal, Scope.DATA_READ), group)
     ]

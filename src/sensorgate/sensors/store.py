@@ -9,8 +9,18 @@ from typing import Any
 import sqlalchemy as sa
 
 from sensorgate.accounts.models import workspaces
-from sensorgate.measurements.models import latest, points, rollups_day, rollups_hour
-from sensorgate.sensors.models import assets, device_groups, sensor_assets, sensors, series, virtual_inputs
+from sensorgate.sensors.models import (
+    assets,
+    device_groups,
+    latest,
+    points,
+    rollups_day,
+    rollups_hour,
+    sensor_assets,
+    sensors,
+    series,
+    virtual_inputs,
+)
 
 Row = Any  # rows are read by attribute name; the column types live in models.py
 
@@ -87,6 +97,20 @@ def series_by_refs(
         .where(sensors.c.workspace_id == workspace_id, sensors.c.id.in_({r[0] for r in refs}), reach)
     )
     return {(r.sensor_id, r.metric): r.id for r in rows}
+
+
+def device_group_by_id(conn: sa.Connection, group_id: int) -> Row | None:
+    return conn.execute(
+        sa.select(device_groups.c.id, device_groups.c.workspace_id).where(device_groups.c.id == group_id)
+    ).first()
+
+
+def device_group_by_name(conn: sa.Connection, workspace_id: int, name: str) -> Row | None:
+    return conn.execute(
+        sa.select(device_groups.c.id, device_groups.c.workspace_id).where(
+            device_groups.c.workspace_id == workspace_id, device_groups.c.name == name
+        )
+    ).first()
 
 
 def group_id(conn: sa.Connection, workspace_id: int, name: str, now: datetime) -> int:

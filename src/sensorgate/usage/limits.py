@@ -9,7 +9,7 @@ fixed window per UTC day: a quota is "this many today", not "in any 24 hours".
 Storage: in memory by default, in Redis (SENSORGATE_REDIS_URL) when set, so that every process shares counts.
 
 Redis unavailable: fail open. Requests are served unlimited (and without RateLimit headers), a warning is logged
-once per outage, `available` turns false (for /health), and Redis is tried again every few seconds, so the limiter
+once per outage, and Redis is tried again every few seconds, so the limiter
 recovers by itself. Refusing everything instead would turn a cache outage into an outage of the whole data API;
 the limits guard against waste and runaway clients, and the database still bounds what a request can cost.
 """
@@ -32,8 +32,6 @@ from sensorgate.usage.plans import DEFAULT_PLAN, Plan, plans_of
 
 log = logging.getLogger("sensorgate.limits")
 
-# Where the guard leaves the response's RateLimit headers; service/middleware.py adds them on the way out.
-SCOPE_KEY = "sensorgate.rate_limit"
 PLAN_SECONDS = 60.0  # plans change rarely; a new one applies within a minute
 CHECK_SECONDS = 1.0  # /health's ping: a load balancer's check must not hang on a black-holed Redis
 NAMESPACE = "limit"
@@ -77,13 +75,12 @@ class CredentialLimiter:
         self.outage = Outage("rate-limit storage (Redis)", log, "serving without rate limits")
         self._plans: dict[int, _Entry] = {}
 
-    @property
-    def available(self) -> bool:
-        """False while the storage is unreachable (for /health)."""
-        return not self.outage.down
-
     async def plan(self, credential_id: int) -> Plan:
         return (await self._entry(credential_id)).plan
+
+    async def token_limit(self, credential_id: int) -> int:
+        """Token requests per 15 minutes the client's plan allows, for the OAuth token endpoint."""
+        return (await self._entry(credential_id)).plan.tokens
 
     async def _entry(self, credential_id: int) -> _Entry:
         cached = self._plans.get(credential_id)

@@ -14,16 +14,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from sensorgate.accounts.models import organizations
-from sensorgate.credentials.models import credentials
-from sensorgate.kit.times import parse_duration
+from sensorgate.accounts import store as accounts_store
+from sensorgate.credentials.schemas import check_window
+from sensorgate.usage import store
 
 DEFAULT_REQUESTS = 1_000_000
 DEFAULT_WINDOW = "PT15M"
 DEFAULT_WINDOW_SECONDS = 900
 DEFAULT_TOKENS = 15
-TOKEN_WINDOW_SECONDS = 900
-MAX_WINDOW_SECONDS = 31 * 86_400  # a month: past that a "rate" is a quota, which is what `daily` is for
 FIELDS = ("requests", "window", "daily", "tokens")
 
 
@@ -67,31 +65,14 @@ def window_seconds(text: str) -> int:
         return DEFAULT_WINDOW_SECONDS
 
 
-def check_window(text: str, field: str = "limits.window") -> int:
-    """A window's length in whole seconds, 1 s to 31 days; months count 30 days (a rate, not a calendar)."""
-    duration = parse_duration(text, field)
-    seconds = duration.months * 30 * 86_400 + duration.days * 86_400 + duration.ms // 1000
-    if not 1 <= seconds <= MAX_WINDOW_SECONDS:
-        raise ValueError(f"{field}: a window is 1 second (PT1S) to 31 days (P31D), not {text[:20]!r}")
-    if duration.ms % 1000:
-        raise ValueError(f"{field}: a window is whole seconds, not {text[:20]!r}")
-    return seconds
-
-
 def organization_plan(conn: sa.Connection, organization_id: int) -> dict[str, Any] | None:
     """The organization's own fields, as stored (None: it has none)."""
-    row = conn.execute(sa.select(organizations.c.rate_limits).where(organizations.c.id == organization_id)).first()
-    return None if row is None else row.rate_limits
+    return accounts_store.organization_by_id(conn, organization_id).rate_limits  # type: ignore[no-any-return]
 
 
 def set_organization_plan(conn: sa.Connection, organization_id: int, values: dict[str, Any] | None) -> None:
-    conn.execute(organizations.update().where(organizations.c.id == organization_id).values(rate_limits=values))
+    accounts_store.update_organization(conn, organization_id, {"rate_limits": values})
 
 
 def plans_of(conn: sa.Connection, credential_ids: list[int]) -> dict[int, Plan]:
-    rows = conn.execute(
-        sa.select(credentials.c.id, credentials.c.limits, organizations.c.rate_limits)
-        .join(organizations, organizations.c.id == credentials.c.organization_id)
-        .where(credentials.c.id.in_(credential_ids))
-    )
-    return {row.id: effective_plan(row.limits, row.rate_limits) for row in rows}
+    return {row.id: effective_plan(row.limits, row.rate_limits) for row in store.plan_layers(conn, credential_ids)}

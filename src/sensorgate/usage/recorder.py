@@ -37,10 +37,6 @@ class Tally:
 
 Key = tuple[int, int, str]  # credential id, epoch minute, outcome
 DayKey = tuple[int, int]  # credential id, epoch day (UTC)
-# Where the guard leaves the credential of a request it let through, and a data route the number of points
-# its answer holds; service/middleware.py reads both once the response has gone out (usage_of below).
-CREDENTIAL_KEY = "sensorgate.credential"
-POINTS_KEY = "sensorgate.points"
 
 
 class UsageRecorder:

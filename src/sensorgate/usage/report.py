@@ -9,7 +9,7 @@ import msgspec
 import sqlalchemy as sa
 
 from sensorgate.credentials import store as credentials_store
-from sensorgate.credentials.models import credentials
+from sensorgate.credentials.store import KeyReach
 from sensorgate.kit.errors import BadRequest
 from sensorgate.usage import store
 from sensorgate.usage.limits import CredentialLimiter
@@ -58,15 +58,10 @@ def parse_day(text: str | None, now: datetime) -> date:
     return day
 
 
-def usage_report(conn: sa.Connection, visible: sa.ColumnElement[bool], day: date) -> UsageReport:
+def usage_report(conn: sa.Connection, visible: KeyReach, day: date) -> UsageReport:
     """Every key the caller may see that was alive on that day, with its counts (zero when unused)."""
     start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-    alive = sa.and_(
-        visible,
-        credentials.c.created_at < start + timedelta(days=1),
-        sa.or_(credentials.c.revoked_at.is_(None), credentials.c.revoked_at >= start),
-    )
-    rows = credentials_store.credentials_where(conn, alive, MAX_KEYS)
+    rows = credentials_store.keys_alive(conn, visible, start, start + timedelta(days=1), MAX_KEYS)
     ids = [r.id for r in rows]
     totals = store.day_totals(conn, ids, day) if rows else {}
     plans = plans_of(conn, ids) if rows else {}

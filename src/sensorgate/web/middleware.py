@@ -11,11 +11,10 @@ from typing import Any
 import msgspec
 
 from sensorgate.kit import metrics
-from sensorgate.kit.context import SCOPE_KEY, new_context
+from sensorgate.kit.context import CREDENTIAL_KEY, POINTS_KEY, RATE_LIMIT_KEY, SCOPE_KEY, new_context
 from sensorgate.kit.proxies import Network, client_address
 from sensorgate.kit.times import iso, utcnow
-from sensorgate.usage.limits import SCOPE_KEY as RATE_LIMIT_KEY
-from sensorgate.usage.recorder import CREDENTIAL_KEY, POINTS_KEY, UsageRecorder
+from sensorgate.usage.recorder import UsageRecorder
 from sensorgate.web.access_log import AccessLog
 
 ASGIApp = Any

@@ -5,18 +5,14 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-import sqlalchemy as sa
 from litestar import Request, Response, get
 from litestar.types import ControllerRouterHandler
 
-from sensorgate.accounts.schemas import HealthOut
+from sensorgate.db.engine import ping
 from sensorgate.kit import metrics
 from sensorgate.kit.errors import ServiceUnavailable, Unauthorized
+from sensorgate.web.schemas import HealthOut
 from sensorgate.web.state import AppStateDep
-
-
-def _ping(conn: sa.Connection) -> None:
-    conn.execute(sa.text("SELECT 1"))
 
 
 @get("/health", tags=["service"])
@@ -28,7 +24,7 @@ async def health(app_state: AppStateDep) -> HealthOut:
     load balancer that took every process out of rotation over it would turn a cache outage into a full one.
     """
     try:
-        await app_state.db.read(_ping)
+        await app_state.db.read(ping)
     except Exception:
         raise ServiceUnavailable("the database is not answering", headers={"Retry-After": "2"}) from None
     redis = await app_state.limits.check()

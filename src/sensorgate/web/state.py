@@ -1,6 +1,7 @@
-"""What the app holds for its whole life: settings, database, throttle, key verifier, usage counters.
+"""What the app holds for its whole life, built once by create_app: settings, database, verifiers, limits, usage.
 
-Built once by create_app.
+Routes ask for the parts they need by name (`db`, `settings`, `usage`, ...; see app.py), never for the whole,
+so that a domain's routes depend on that domain and the layers below it only.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from dataclasses import dataclass
 from litestar.di import NamedDependency
 
 from sensorgate.accounts.throttle import LoginThrottle
+from sensorgate.auth.guard import Guard
 from sensorgate.credentials.oauth.server import OAuthServer
-from sensorgate.credentials.signing import SignatureVerifier
-from sensorgate.credentials.verify import KeyVerifier
+from sensorgate.credentials.verifiers import Verifiers
 from sensorgate.db.engine import Database
 from sensorgate.settings import Settings
 from sensorgate.usage.limits import CredentialLimiter
@@ -23,15 +24,15 @@ from sensorgate.usage.recorder import UsageRecorder
 class AppState:
     settings: Settings
     db: Database
+    guard: Guard
     login_throttle: LoginThrottle
-    keys: KeyVerifier
-    signed: SignatureVerifier
+    verifiers: Verifiers
     usage: UsageRecorder
-    # OAuth2: issues tokens at /v1/oauth/token, and its `tokens` verifies them for the guard.
+    # OAuth2: issues tokens at /v1/oauth/token; its `tokens` verifies them for the guard.
     oauth: OAuthServer
     # Per-credential rate limits, applied by the guard.
     limits: CredentialLimiter
 
 
-# How a route or dependency asks for the app state.
+# How a web route asks for the whole state (health, metrics).
 AppStateDep = NamedDependency[AppState]

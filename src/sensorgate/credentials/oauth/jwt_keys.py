@@ -26,9 +26,8 @@ import sqlalchemy as sa
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
-from sqlalchemy.dialects import postgresql, sqlite
 
-from sensorgate.credentials.oauth.models import jwt_keys
+from sensorgate.credentials.oauth import store
 from sensorgate.credentials.oauth.schemas import Jwk, Jwks
 from sensorgate.db.engine import Database
 from sensorgate.kit.sealing import seal, unseal
@@ -82,7 +81,7 @@ class KeyRing:
         key = self._public.get(kid)
         if key is None and time.monotonic() - self._loaded_at >= RELOAD_SECONDS:
             self._loaded_at = time.monotonic()
-            rows = await self.db.read(_all_public_keys)
+            rows = await self.db.read(store.public_keys)
             # Replaced whole: keys deleted from the database leave this process too.
             self._public = {row.kid: Ed25519PublicKey.from_public_bytes(row.public_key) for row in rows}
             key = self._public.get(kid)
@@ -90,11 +89,11 @@ class KeyRing:
 
     async def jwks(self, now: datetime) -> Jwks:
         """Every public key that signs now, will sign next, or signed a token that has not expired yet."""
-        rows = await self.db.read(published, now, self.token_lifetime)
+        rows = await self.db.read(store.published_keys, now, self.token_lifetime)
         if not any(row.signs_from <= now < row.signs_until for row in rows):
             # A fresh installation, or one that was off for a whole rotation: make the key before publishing.
             await self.db.write(ensure_keys, now, self.master_key, self.rotation, self.token_lifetime)
-            rows = await self.db.read(published, now, self.token_lifetime)
+            rows = await self.db.read(store.published_keys, now, self.token_lifetime)
         return Jwks(keys=[public_jwk(row.kid, row.public_key) for row in rows])
 
 
@@ -105,14 +104,14 @@ def ensure_keys(
     # Every decision below comes from this one read (a handful of rows: retired keys are deleted). Two processes
     # that read the same rows choose the same generation, so the unique constraint lets only one of them make it;
     # a second read, on PostgreSQL's READ COMMITTED, could see another's commit and choose the next one instead.
-    keys = conn.execute(sa.select(jwt_keys).order_by(jwt_keys.c.generation)).all()
+    keys = store.signing_keys(conn)
     newest = keys[-1].generation if keys else 0
     started = [row for row in keys if row.signs_from <= now < row.signs_until]
     if not started:
         _insert(conn, newest + 1, now, now, now + rotation, master_key)
         _delete_retired(conn, now, token_lifetime)
         # The row may be another process's, if it inserted this generation first: sign with that one.
-        return conn.execute(sa.select(jwt_keys).where(jwt_keys.c.generation == newest + 1)).one()
+        return store.signing_key_of_generation(conn, newest + 1)
     current = started[-1]
     if current.signs_until - now <= min(LEAD, rotation / 2) and newest == current.generation:
         _insert(conn, newest + 1, now, current.signs_until, current.signs_until + rotation, master_key)
@@ -127,37 +126,23 @@ def _insert(
     private = Ed25519PrivateKey.generate()
     raw_public = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     raw_private = private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
-    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(jwt_keys)
-    conn.execute(
-        insert.values(
-            generation=generation,
-            kid=thumbprint(raw_public),
-            algorithm=ALGORITHM,
-            public_key=raw_public,
-            sealed_private_key=seal(master_key, SEALING_PURPOSE, raw_private),
-            created_at=now,
-            signs_from=signs_from,
-            signs_until=signs_until,
-        ).on_conflict_do_nothing(index_elements=[jwt_keys.c.generation])
+    store.add_signing_key(
+        conn,
+        {
+            "generation": generation,
+            "kid": thumbprint(raw_public),
+            "algorithm": ALGORITHM,
+            "public_key": raw_public,
+            "sealed_private_key": seal(master_key, SEALING_PURPOSE, raw_private),
+            "created_at": now,
+            "signs_from": signs_from,
+            "signs_until": signs_until,
+        },
     )
 
 
 def _delete_retired(conn: sa.Connection, now: datetime, token_lifetime: timedelta) -> None:
-    conn.execute(jwt_keys.delete().where(jwt_keys.c.signs_until < now - token_lifetime - KEPT_AFTER_USE))
-
-
-def published(conn: sa.Connection, now: datetime, token_lifetime: timedelta) -> list[Any]:
-    return list(
-        conn.execute(
-            sa.select(jwt_keys.c.kid, jwt_keys.c.public_key, jwt_keys.c.signs_from, jwt_keys.c.signs_until)
-            .where(jwt_keys.c.signs_until > now - token_lifetime)
-            .order_by(jwt_keys.c.generation.desc())
-        ).all()
-    )
-
-
-def _all_public_keys(conn: sa.Connection) -> list[Any]:
-    return list(conn.execute(sa.select(jwt_keys.c.kid, jwt_keys.c.public_key)).all())
+    store.delete_signing_keys_before(conn, now - token_lifetime - KEPT_AFTER_USE)
 
 
 def _b64url(raw: bytes) -> str:

@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import jwt
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
-from sensorgate.accounts.principal import Principal
+from sensorgate.auth.guard import Usage
+from sensorgate.auth.principal import Principal
+from sensorgate.auth.refusals import Refusal
 from sensorgate.credentials.minting import PUBLIC_FORMATS
-from sensorgate.credentials.models import credential_secrets, credentials
-from sensorgate.credentials.oauth import requests
+from sensorgate.credentials.oauth import requests, store
 from sensorgate.credentials.oauth.jwt_keys import ALGORITHM, KeyRing
-from sensorgate.credentials.oauth.models import revoked_tokens
 from sensorgate.credentials.oauth.schemas import IntrospectionOut, TokenOut
 from sensorgate.credentials.oauth.throttle import RateState, TokenThrottle
 from sensorgate.credentials.oauth.tokens import BadToken, Claims, TokenVerifier, load_state, refusal_of
@@ -34,8 +34,9 @@ from sensorgate.kit.crypto import KeyedHasher
 from sensorgate.kit.errors import InvalidClient, OAuthError
 from sensorgate.kit.times import iso
 from sensorgate.settings import Settings
-from sensorgate.usage.limits import CredentialLimiter
-from sensorgate.usage.recorder import UsageRecorder
+
+# The client's plan says how many token requests it may make per 15 minutes (usage/limits.py gives it).
+TokenLimit = Callable[[int], Awaitable[int]]
 
 # Token types (RFC 9068, RFC 6750).
 JWT_TYPE = "at+jwt"
@@ -57,24 +58,24 @@ class Client:
 
 
 @dataclass(frozen=True, slots=True)
-class Refusal:
+class ClientRefusal:
     error: OAuthError
     credential_id: int | None = None  # a known client's refusals go to its usage log...
-    reason: str | None = None  # ...under this reason
+    reason: Refusal | None = None  # ...under this reason
 
 
 class OAuthServer:
     """The token, revocation and introspection endpoints' rules, and the verifier of the tokens they issue."""
 
-    def __init__(self, settings: Settings, db: Database, usage: UsageRecorder, limits: CredentialLimiter) -> None:
+    def __init__(self, settings: Settings, db: Database, usage: Usage, token_limit: TokenLimit) -> None:
         self.db = db
-        self.limits = limits  # for the client's plan: how many token requests it may make
+        self.token_limit = token_limit
         self.usage = usage
         self.issuer = settings.oauth_issuer
         self.audience = settings.oauth_audience
         self.lifetime = timedelta(seconds=settings.token_lifetime_seconds)
         self.keys = KeyRing(db, settings.master_key_bytes, timedelta(days=settings.jwt_rotation_days), self.lifetime)
-        self.tokens = TokenVerifier(db, self.keys, usage, self.issuer, self.audience)
+        self.tokens = TokenVerifier(db, self.keys, self.issuer, self.audience)
         self.throttle = TokenThrottle(settings.redis_url, settings.redis_prefix)
         self._hash = KeyedHasher(settings.hash_pepper)
 
@@ -87,10 +88,9 @@ class OAuthServer:
         client = await self._authenticate(presented, origin)
         scopes = requests.granted_scopes(client.scopes, form.get("scope"))
         if client.networks and not allowed(origin.ip, client.networks):
-            self.usage.refused(client.credential_id, "address", origin.ip, origin.user_agent)
+            self.usage.refused(client.credential_id, Refusal.ADDRESS, origin.ip, origin.user_agent)
             raise OAuthError("invalid_grant", "this client may not obtain tokens from this address")
-        plan = await self.limits.plan(client.credential_id)
-        rate = await self.throttle.take(client.client_id, plan.tokens)
+        rate = await self.throttle.take(client.client_id, await self.token_limit(client.credential_id))
         issued = await self.db.write(self._issue, client, scopes, origin)
         return issued, rate
 
@@ -150,7 +150,7 @@ class OAuthServer:
         if not any(keys.well_formed(presented.client_id, *form) for form in PUBLIC_FORMATS.values()):
             raise InvalidClient(UNKNOWN_CLIENT)
         found = await self.db.read(authenticate, presented.client_id, digest, origin.now)
-        if isinstance(found, Refusal):
+        if isinstance(found, ClientRefusal):
             if found.credential_id is not None and found.reason is not None:
                 self.usage.refused(found.credential_id, found.reason, origin.ip, origin.user_agent)
             raise found.error
@@ -181,32 +181,34 @@ class OAuthServer:
         return TokenOut(access_token=token, token_type=BEARER, expires_in=expires - issued_at, scope=scope)
 
 
-def authenticate(conn: sa.Connection, client_id: str, digest: bytes, now: datetime) -> Client | Refusal:
+def authenticate(conn: sa.Connection, client_id: str, digest: bytes, now: datetime) -> Client | ClientRefusal:
     """The client whose secret has this keyed hash, or why there is none.
 
     The secret is checked before the client's state, so that only a caller who holds a secret learns that the
     client is revoked or the secret expired.
     """
-    row = conn.execute(sa.select(credentials).where(credentials.c.public_id == client_id)).first()
+    row = store.credential_by_public_id(conn, client_id)
     if row is None or row.deleted_at is not None:
-        return Refusal(InvalidClient(UNKNOWN_CLIENT))
+        return ClientRefusal(InvalidClient(UNKNOWN_CLIENT))
     matched = None
-    for secret in conn.execute(sa.select(credential_secrets).where(credential_secrets.c.credential_id == row.id)).all():
+    for secret in store.secrets_of(conn, row.id):
         # Every stored hash is compared, in constant time, whichever matches.
         if secret.secret_hash is not None and hmac.compare_digest(secret.secret_hash, digest):
             matched = secret
     if matched is None:
-        return Refusal(InvalidClient(UNKNOWN_CLIENT), row.id, "secret")
+        return ClientRefusal(InvalidClient(UNKNOWN_CLIENT), row.id, Refusal.SECRET)
     if row.kind != "oauth_client":
         message = f"this credential is a {row.kind}; only oauth_client credentials may use client_credentials"
-        return Refusal(OAuthError("unauthorized_client", message))
+        return ClientRefusal(OAuthError("unauthorized_client", message))
     if row.revoked_at is not None:
-        return Refusal(InvalidClient("this client has been revoked"), row.id, "revoked")
+        return ClientRefusal(InvalidClient("this client has been revoked"), row.id, Refusal.REVOKED)
     if matched.revoked_at is not None:
-        return Refusal(InvalidClient("this client secret has been revoked"), row.id, "revoked")
+        return ClientRefusal(InvalidClient("this client secret has been revoked"), row.id, Refusal.REVOKED)
     # A secret with less than a second left would yield a token that is already expired.
     if matched.expires_at <= now + timedelta(seconds=1):
-        return Refusal(InvalidClient("this client secret has expired; reissue the client"), row.id, "expired")
+        return ClientRefusal(
+            InvalidClient("this client secret has expired; reissue the client"), row.id, Refusal.EXPIRED
+        )
     return Client(
         credential_id=row.id,
         organization_id=row.organization_id,
@@ -219,25 +221,16 @@ def authenticate(conn: sa.Connection, client_id: str, digest: bytes, now: dateti
 
 
 def _record_revocation(conn: sa.Connection, client: Client, claims: Claims, origin: Origin) -> None:
-    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(revoked_tokens)
-    added = conn.execute(
-        insert.values(
-            jti=claims.jti,
-            credential_id=client.credential_id,
-            revoked_at=origin.now,
-            expires_at=datetime.fromtimestamp(claims.exp, origin.now.tzinfo),
-        )
-        .on_conflict_do_nothing(index_elements=[revoked_tokens.c.jti])
-        .returning(revoked_tokens.c.jti)
-    ).first()
-    if added is not None:  # the first revocation of this token, not a repeat
+    expires_at = datetime.fromtimestamp(claims.exp, origin.now.tzinfo)
+    if store.add_revoked_token(conn, claims.jti, client.credential_id, origin.now, expires_at):
+        # The first revocation of this token, not a repeat.
         details = {"jti": claims.jti}
         audit(conn, _actor(client), client.organization_id, client.credential_id, "token_revoked", origin, details)
 
 
 def purge_revoked_tokens(conn: sa.Connection, now: datetime) -> int:
     """Revocations of tokens that have expired anyway: nothing can present them any more."""
-    return conn.execute(revoked_tokens.delete().where(revoked_tokens.c.expires_at < now)).rowcount
+    return store.delete_revoked_tokens_before(conn, now)
 
 
 def _actor(client: Client) -> Principal:

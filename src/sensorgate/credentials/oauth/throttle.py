@@ -19,11 +19,11 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from sensorgate.kit.counters import counter_storage
 from sensorgate.kit.errors import TooManyRequests
 from sensorgate.kit.outage import Outage
-from sensorgate.usage.plans import TOKEN_WINDOW_SECONDS
 
 log = logging.getLogger("sensorgate.throttle")
 
 NAMESPACE = "oauth-token"
+TOKEN_WINDOW_SECONDS = 900  # the plan's `tokens` counts requests in any 15 minutes
 
 
 @dataclass(frozen=True, slots=True)

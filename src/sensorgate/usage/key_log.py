@@ -1,7 +1,7 @@
 """A key's log: its lifecycle events and its use per minute (and refusals), in time order, as JSON or CSV.
 
-Lifecycle events come from `audit_events`; uses and refusals from the per-minute usage rows, which the usage
-recorder writes in batches, so the latest second of use may not show yet.
+Lifecycle events come from the audit trail (audit/); uses and refusals from the per-minute usage rows, which the
+usage recorder writes in batches, so the latest second of use may not show yet.
 """
 
 from __future__ import annotations
@@ -14,7 +14,10 @@ from typing import Any
 import msgspec
 import sqlalchemy as sa
 
-from sensorgate.credentials.models import audit_events
+from sensorgate.audit import store as audit_store
+from sensorgate.auth.principal import Principal
+from sensorgate.auth.scopes import Scope
+from sensorgate.credentials.service import readable_key
 from sensorgate.kit.errors import BadRequest
 from sensorgate.kit.times import iso, parse_time
 from sensorgate.usage import store as usage_store
@@ -70,14 +73,10 @@ def _parse(text: str, field: str) -> datetime:
     return datetime.fromtimestamp(parse_time(text, field) / 1000, UTC)
 
 
-def key_log(conn: sa.Connection, key_id: int, start: datetime, end: datetime) -> KeyLog:
-    """The log of one key, which the caller has already been allowed to read."""
-    events = conn.execute(
-        sa.select(audit_events)
-        .where(audit_events.c.credential_id == key_id, audit_events.c.at >= start, audit_events.c.at < end)
-        .order_by(audit_events.c.at, audit_events.c.id)
-        .limit(MAX_ENTRIES + 1)
-    ).all()
+def read_log(conn: sa.Connection, principal: Principal, key_id: int, start: datetime, end: datetime) -> KeyLog:
+    """The log of one key: the caller's own to see, or audit:read on a key reading itself or the keys it made."""
+    readable_key(conn, principal, key_id, Scope.AUDIT_READ)
+    events = audit_store.events(conn, key_id, start, end, MAX_ENTRIES + 1)
     minutes = usage_store.minutes(conn, key_id, start, end, MAX_ENTRIES + 1)
     if len(events) + len(minutes) > MAX_ENTRIES:
         raise BadRequest(f"this range holds more than {MAX_ENTRIES:,} log entries; narrow from/to")

@@ -7,7 +7,7 @@ import math
 import msgspec
 import pytest
 
-from sensorgate.measurements import units
+from sensorgate.sensors import units
 
 CANONICAL = {
     "temperature": "°C",

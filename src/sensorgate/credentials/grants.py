@@ -1,0 +1,144 @@
+"""What a new key may be given: what its creator's role allows, and, for a key made by a key, no more than its
+creator holds. Each check raises the 4xx that names what is wrong; nothing is written here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+
+from sensorgate.accounts import store as accounts_store
+from sensorgate.auth.principal import Principal
+from sensorgate.auth.scopes import DEFAULT_SCOPES, GRANTED_BY, Scope
+from sensorgate.credentials import store
+from sensorgate.credentials.schemas import DEFAULT_EXPIRY, EXPIRY_PRESETS, KeyIn
+from sensorgate.kit.errors import BadRequest, Conflict, Forbidden, NotFound
+from sensorgate.kit.times import parse_time
+from sensorgate.sensors import store as sensors_store
+
+
+def creating_organizations(principal: Principal) -> list[int]:
+    """The organizations in which the caller may create keys."""
+    if principal.credential_id is not None:
+        return principal.organizations_with(Scope.KEYS_WRITE)
+    own, managed = (
+        principal.organizations_with(Scope.INTEGRATIONS_WRITE),
+        principal.organizations_with(Scope.ACCESS_MANAGE),
+    )
+    return sorted(set(own) | set(managed))
+
+
+def workspaces(conn: sa.Connection, principal: Principal, body: KeyIn) -> tuple[int, str, list[int]]:
+    """(organization id, workspace mode, workspace ids) for the new key."""
+    allowed = creating_organizations(principal)
+    if not allowed:
+        raise Forbidden("creating keys needs integrations:write (or access:manage, or a key with keys:write)")
+    rows = accounts_store.workspaces_of(conn, allowed)
+    if principal.workspace_ids is not None:
+        rows = [r for r in rows if r.id in principal.workspace_ids]
+    by_ref: dict[int | str, Any] = {r.id: r for r in rows} | {r.slug: r for r in rows}
+    named = body.workspaces if body.workspaces else body.exclude_workspaces
+    chosen = []
+    for ref in named or []:
+        if ref not in by_ref:
+            raise NotFound(f"workspace {ref!r} not found")
+        chosen.append(by_ref[ref])
+    organizations_named = {r.organization_id for r in chosen}
+    if len(organizations_named) > 1:
+        raise BadRequest("a key belongs to one organization: its workspaces must all be in it")
+    if body.all_workspaces:
+        if principal.workspace_ids is not None:
+            raise Forbidden("a key bound to workspaces cannot create a key for all workspaces")
+        organization = organizations_named.pop() if organizations_named else _only(allowed, "organization")
+        return organization, "all", sorted({r.id for r in chosen})
+    if not chosen:
+        chosen = [rows[0]] if len(rows) == 1 else []
+        if not chosen:
+            raise BadRequest("say which workspaces the key reaches (workspaces, or allWorkspaces)")
+    return chosen[0].organization_id, "list", sorted({r.id for r in chosen})
+
+
+def _only(values: list[int], what: str) -> int:
+    if len(values) != 1:
+        raise BadRequest(f"you manage keys in several organizations; name a workspace to choose the {what}")
+    return values[0]
+
+
+def scopes(principal: Principal, organization_id: int, body: KeyIn) -> list[str]:
+    wanted = sorted(set(body.scopes if body.scopes is not None else DEFAULT_SCOPES))
+    if not wanted:
+        raise BadRequest("a key needs at least one scope")
+    held = principal.memberships[organization_id].permissions
+    if principal.credential_id is not None:
+        beyond = [s for s in wanted if s not in held]
+        if beyond:
+            raise Forbidden(f"a key cannot create a key with more scopes than its own: {', '.join(beyond)}")
+    else:
+        beyond = [s for s in wanted if GRANTED_BY[Scope(s)] not in held]
+        if beyond:
+            raise Forbidden(f"your role cannot grant {', '.join(beyond)}")
+    return wanted
+
+
+def device_group(conn: sa.Connection, principal: Principal, body: KeyIn, mode: str, ids: list[int]) -> int | None:
+    if body.device_group is None:
+        if principal.device_group_id is not None:
+            raise Forbidden("a key bound to a device group can only create keys bound to it")
+        return None
+    if isinstance(body.device_group, int):
+        row = sensors_store.device_group_by_id(conn, body.device_group)
+    elif mode == "list" and len(ids) == 1:
+        row = sensors_store.device_group_by_name(conn, ids[0], body.device_group)
+    else:
+        raise BadRequest("name a device group by id when the key reaches more than one workspace")
+    if row is None or (mode == "list" and row.workspace_id not in ids) or (mode == "all" and row.workspace_id in ids):
+        raise NotFound(f"device group {body.device_group!r} not found in the key's workspaces")
+    if principal.device_group_id is not None and row.id != principal.device_group_id:
+        raise Forbidden("a key bound to a device group can only create keys bound to it")
+    return int(row.id)
+
+
+def expiry(conn: sa.Connection, principal: Principal, organization_id: int, body: KeyIn, now: datetime) -> datetime:
+    longest = accounts_store.organization_by_id(conn, organization_id).max_key_lifetime_days
+    if body.expires_at is not None:
+        try:
+            expires = datetime.fromtimestamp(parse_time(body.expires_at, "expiresAt") / 1000, tz=now.tzinfo)
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from None
+        if expires <= now + timedelta(minutes=1):
+            raise BadRequest("expiresAt must be in the future")
+    else:
+        expires = now + timedelta(days=EXPIRY_PRESETS[body.expires_in or DEFAULT_EXPIRY])
+    if expires > now + timedelta(days=longest):
+        raise BadRequest(f"this organization allows keys of at most {longest} days")
+    if principal.credential_id is not None:
+        own = store.newest_expiry(conn, principal.credential_id)
+        if own is not None and expires > own:
+            raise Forbidden("a key cannot create a key that outlives it; ask for an earlier expiresAt")
+    return expires
+
+
+def limits(body: KeyIn) -> dict[str, Any] | None:
+    """The key's own limits as stored: only the fields given (the window was checked with the body)."""
+    if body.limits is None:
+        return None
+    return {k: v for k, v in msgspec.structs.asdict(body.limits).items() if v is not None}
+
+
+def creator_of(conn: sa.Connection, credential_id: int) -> int | None:
+    row = store.credential(conn, credential_id)
+    return None if row is None else row.created_by_user_id
+
+
+def check_active_limit(conn: sa.Connection, user_id: int, organization_id: int, now: datetime) -> None:
+    # Serialize one user's creates, so fifty at once cannot all pass the count below.
+    accounts_store.lock_user(conn, user_id)
+    limit = accounts_store.organization_by_id(conn, organization_id).max_active_keys_per_user
+    if store.active_count(conn, user_id, now) >= limit:
+        raise Conflict(
+            f"you already have {limit} active keys, the most this organization allows; revoke one you no longer "
+            "need, or ask an admin to raise the limit"
+        )

@@ -1,0 +1,91 @@
+"""HTTP routes for what keys did: the usage report per day and a key's log. Thin: parse, call, answer."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Literal
+
+import msgspec
+from litestar import Controller, MediaType, Response, get
+from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, QueryParameter
+from litestar.types import ControllerRouterHandler
+
+from sensorgate.auth.principal import PrincipalDep
+from sensorgate.auth.scopes import Scope
+from sensorgate.credentials.service import reportable_keys
+from sensorgate.db.engine import Database
+from sensorgate.kit.times import utcnow
+from sensorgate.usage import key_log, report
+from sensorgate.usage.limits import CredentialLimiter
+from sensorgate.usage.recorder import UsageRecorder
+
+logger = logging.getLogger(__name__)
+DatabaseDep = NamedDependency[Database]
+UsageDep = NamedDependency[UsageRecorder]
+LimitsDep = NamedDependency[CredentialLimiter]
+
+
+async def _flush(usage: UsageRecorder, db: Database) -> None:
+    """Write this process's pending usage first, so its last second shows; a report still answers if that fails."""
+    try:
+        await usage.flush(db)
+    except Exception:
+        logger.warning("could not write usage counts before a report; they are kept for the next try", exc_info=True)
+
+
+class KeyUsageController(Controller):
+    path = "/v1/keys"
+    tags = ["keys"]
+
+    @get("/usage")
+    async def key_usage(
+        self,
+        principal: PrincipalDep,
+        db: DatabaseDep,
+        usage_recorder: UsageDep,
+        rate_limiter: LimitsDep,
+        day: Annotated[str | None, QueryParameter(name="date", max_length=10)] = None,
+    ) -> report.UsageReport:
+        """Calls per key on one UTC day (`date=YYYY-MM-DD`, today by default, kept 400 days): requests served and
+        attempts refused, next to the key's effective plan (`plan`, `dailyLimit`); today's report also shows what
+        each key used of its current rate-limit window (`windowUsed`) and of its daily quota (`dailyUsed`). Keys
+        you may see, or with usage:read, the calling key and the keys it created."""
+        when = report.parse_day(day, utcnow())
+        visible = reportable_keys(principal, Scope.USAGE_READ)
+        await _flush(usage_recorder, db)
+        found = await db.read(report.usage_report, visible, when)
+        return await report.add_counts(found, rate_limiter, utcnow().date())
+
+    @get(
+        "/{key_id:int}/log",
+        responses={200: ResponseSpec(data_container=key_log.KeyLog, description="The log, as JSON or as CSV")},
+    )
+    async def key_log(
+        self,
+        key_id: FromPath[int],
+        principal: PrincipalDep,
+        db: DatabaseDep,
+        usage_recorder: UsageDep,
+        start: Annotated[str | None, QueryParameter(name="from", max_length=40)] = None,
+        end: Annotated[str | None, QueryParameter(name="to", max_length=40)] = None,
+        fmt: Annotated[Literal["json", "csv"], QueryParameter(name="format")] = "json",
+    ) -> Response[bytes]:
+        """A key's audit trail in [from, to) (the last day by default, at most 31 days and 10,000 entries):
+        created, edited, reissued, renewed, revoked, deleted, secrets_purged, used (per minute, with the count and
+        the last address and user agent) and refused (per minute and reason). `format=csv` answers text/csv.
+        Needs the key to be yours to see, or audit:read on a key reading itself or the keys it created."""
+        lower, upper = key_log.window(start, end, utcnow())
+        await _flush(usage_recorder, db)
+        trail = await db.read(key_log.read_log, principal, key_id, lower, upper)
+        if fmt == "csv":
+            return Response(
+                key_log.to_csv(trail).encode(),
+                media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": f'attachment; filename="key-{key_id}-log.csv"'},
+            )
+        return Response(msgspec.json.encode(trail), media_type=MediaType.JSON)
+
+
+ROUTES: list[ControllerRouterHandler] = [KeyUsageController]
