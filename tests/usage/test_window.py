@@ -74,3 +74,46 @@ def test_expired_counters_are_swept() -> None:
     take(counters, 5, START)
     take(counters, 5, START + 10 * EXPIRY)  # the sweep runs on an increment, and the first count has expired
     assert len(counters.storage) == 1
+
+
+def test_the_memory_counters_agree_with_the_library(monkeypatch: pytest.MonkeyPatch) -> None:
+    """usage/memory_counters.py repeats the arithmetic of limits' MemoryStorage on the same dicts; pyproject pins
+    the major version it was written against. Here both count one random run of requests, on one clock."""
+    import asyncio
+
+    import limits.aio.storage.memory as library_memory
+    from limits.aio.storage import MemoryStorage
+
+    clock = {"now": START}
+
+    class Clock:
+        @staticmethod
+        def time() -> float:
+            return clock["now"]
+
+    monkeypatch.setattr(library_memory, "time", Clock)
+    rng = random.Random(7)
+    times, at = [], START + 0.5
+    for _ in range(400):
+        at += rng.choice([0.01, 0.2, 1.0, 3.0, 17.0])
+        times.append(at)
+
+    outcomes = set()
+
+    async def run() -> None:
+        ours, theirs = MemoryCounters(), MemoryStorage()
+        for now in times:
+            clock["now"] = now
+            allowed, window = ours.take_window("k", 7, EXPIRY, now)
+            expected = await theirs.acquire_sliding_window_entry("k", 7, EXPIRY)
+            assert allowed == expected, now
+            outcomes.add(allowed)
+            previous, previous_ttl, current, current_ttl = await theirs.get_sliding_window("k", EXPIRY)
+            assert (window[0], window[2]) == (previous, current), now
+            assert window[1] == pytest.approx(previous_ttl) and window[3] == pytest.approx(current_ttl)
+            # The library's own read of our dicts agrees too.
+            read = await ours.get_sliding_window("k", EXPIRY)
+            assert read == (window[0], pytest.approx(window[1]), window[2], pytest.approx(window[3]))
+
+    asyncio.run(run())
+    assert outcomes == {True, False}  # the run reached the limit and came back under it

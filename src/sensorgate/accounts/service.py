@@ -69,6 +69,17 @@ def me(conn: sa.Connection, principal: Principal) -> MeOut:
     return MeOut(user=user, memberships=memberships, auth=principal.kind, credential=principal.credential_id)
 
 
+def user_exists(conn: sa.Connection, email: str) -> bool:
+    return store.user_by_email(conn, email) is not None
+
+
+def organization_id(conn: sa.Connection, slug: str) -> int:
+    found = store.organization_by_slug(conn, slug)
+    if found is None:
+        raise NotFound(f"no organization {slug!r}")
+    return int(found.id)
+
+
 def ensure_organization(conn: sa.Connection, slug: str, now: datetime) -> int:
     found = store.organization_by_slug(conn, slug)
     if found is not None:

@@ -36,6 +36,18 @@ def organization_by_id(conn: sa.Connection, organization_id: int) -> Row:
     return conn.execute(sa.select(organizations).where(organizations.c.id == organization_id)).one()
 
 
+def organizations_by_id(conn: sa.Connection, organization_ids: list[int] | None) -> list[Row]:
+    """These organizations (None: all of them), by id."""
+    query = sa.select(organizations).order_by(organizations.c.id)
+    if organization_ids is not None:
+        query = query.where(organizations.c.id.in_(organization_ids))
+    return list(conn.execute(query).all())
+
+
+def workspace_by_slug(conn: sa.Connection, slug: str) -> Row | None:
+    return conn.execute(_workspace_query().where(workspaces.c.slug == slug)).first()
+
+
 def update_organization(conn: sa.Connection, organization_id: int, values: dict[str, Any]) -> None:
     conn.execute(organizations.update().where(organizations.c.id == organization_id).values(**values))
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 import logging
 import math
 import time
+from functools import partial
 
-from limits import RateLimitItem, RateLimitItemPerMinute
+from limits import RateLimitItem, RateLimitItemPerMinute, WindowStats
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from sensorgate.kit.counters import counter_storage
 from sensorgate.kit.errors import TooManyRequests
-from sensorgate.kit.outage import Outage
+from sensorgate.kit.outage import UNAVAILABLE, Outage
 
 log = logging.getLogger("sensorgate.throttle")
 
@@ -36,40 +37,22 @@ class LoginThrottle:
     async def check(self, email: str, address: str) -> None:
         """Refuse the attempt while either counter is full, saying when to try again."""
         for limit, key in ((self.per_email, email), (self.per_address, address)):
-            if self.outage.skip():
+            stats = await self.outage.attempt(partial(self._full, limit, key))
+            if stats is UNAVAILABLE:
                 return
-            try:
-                allowed = await self.limiter.test(limit, "login", key)
-                stats = None if allowed else await self.limiter.get_window_stats(limit, "login", key)
-            except Exception:
-                self.outage.failed()
-                return
-            self.outage.succeeded()
-            if stats is None:
-                continue
-            retry_after = math.ceil(stats.reset_time - time.time())
-            raise TooManyRequests("too many failed logins; wait before trying again", retry_after)
+            if stats is not None:
+                retry_after = math.ceil(stats.reset_time - time.time())
+                raise TooManyRequests("too many failed logins; wait before trying again", retry_after)
+
+    async def _full(self, limit: RateLimitItem, key: str) -> WindowStats | None:
+        """The counter's stats when it is full, else None."""
+        if await self.limiter.test(limit, "login", key):
+            return None
+        return await self.limiter.get_window_stats(limit, "login", key)
 
     async def failed(self, email: str, address: str) -> None:
-        await self._hit(self.per_email, email)
-        await self._hit(self.per_address, address)
+        for limit, key in ((self.per_email, email), (self.per_address, address)):
+            await self.outage.attempt(partial(self.limiter.hit, limit, "login", key))
 
     async def succeeded(self, email: str) -> None:
-        if self.outage.skip():
-            return
-        try:
-            await self.limiter.clear(self.per_email, "login", email)
-        except Exception:
-            self.outage.failed()
-        else:
-            self.outage.succeeded()
-
-    async def _hit(self, limit: RateLimitItem, key: str) -> None:
-        if self.outage.skip():
-            return
-        try:
-            await self.limiter.hit(limit, "login", key)
-        except Exception:
-            self.outage.failed()
-        else:
-            self.outage.succeeded()
+        await self.outage.attempt(partial(self.limiter.clear, self.per_email, "login", email))

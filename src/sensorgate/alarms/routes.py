@@ -14,8 +14,7 @@ from sensorgate.alarms.schemas import AlarmOut, RuleIn, RuleOut
 from sensorgate.auth.principal import PrincipalDep
 from sensorgate.auth.scopes import Scope
 from sensorgate.db.engine import Database
-from sensorgate.kit.times import utcnow
-from sensorgate.measurements.history import window
+from sensorgate.kit.times import time_window, utcnow
 
 Time = Annotated[str | None, QueryParameter(max_length=40, description="ISO 8601 time or epoch seconds")]
 
@@ -58,7 +57,7 @@ async def alarm_history(
 ) -> dict[str, list[AlarmOut]]:
     """Alarms active at any moment of the window (default: the last 24 hours), with raised and resolved
     times, newest first (at most 1,000)."""
-    start, end = window(from_, to, None, int(utcnow().timestamp() * 1000))
+    start, end = time_window(from_, to, None, int(utcnow().timestamp() * 1000))
     items = await db.read(service.list_alarms, principal, active_only=False, start=start, end=end)
     return {"items": items}
 

@@ -1,7 +1,7 @@
 """`sensorgate keys`: API keys made and managed by the operator, from the server's own shell.
 
-The operator acts with an owner's rights in the organization concerned, but as nobody in particular: the
-Principal has no user, so keys made here count against no user's active-key limit.
+The operator acts with an owner's rights in the organization concerned, but as nobody in particular
+(credentials/operator.py): keys made here count against no user's active-key limit.
 """
 
 from __future__ import annotations
@@ -13,19 +13,16 @@ from typing import Any, TypeVar
 
 import click
 import msgspec
-import sqlalchemy as sa
 from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from sensorgate.accounts.models import organizations, workspaces
-from sensorgate.auth.principal import Membership, Principal
-from sensorgate.auth.scopes import CREDENTIAL_SCOPES, permissions_for
+from sensorgate.auth.scopes import CREDENTIAL_SCOPES
 from sensorgate.cli.common import console, db_option, require_newest_schema, settings_for
-from sensorgate.credentials import lifecycle, service, store
+from sensorgate.credentials import operator, service
 from sensorgate.credentials.schemas import EXPIRY_PRESETS, KeyCreated, KeyIn, KeyOut
 from sensorgate.db.engine import Database, create_engine
-from sensorgate.kit.errors import ApiError, NotFound
+from sensorgate.kit.errors import ApiError
 from sensorgate.kit.times import iso, utcnow
 from sensorgate.settings import Settings
 
@@ -111,7 +108,7 @@ def create(
         raise click.ClickException(str(exc)) from None
 
     def work(db: Database, settings: Settings) -> tuple[KeyCreated, str]:
-        return db.write_sync(_create, workspace_slug, body, _request(settings, now))
+        return db.write_sync(operator.create, workspace_slug, body, _request(settings, now))
 
     created, organization = _in_database(db_url, work, require_secrets=True)
     if as_json:
@@ -136,7 +133,7 @@ def list_(
         raise click.UsageError("give --workspace or --org, not both")
 
     def work(db: Database, _settings: Settings) -> tuple[list[KeyOut], dict[int, str], dict[int, str]]:
-        return db.read_sync(_list, workspace_slug, org_slug, include_revoked)
+        return db.read_sync(operator.list_keys, workspace_slug, org_slug, include_revoked)
 
     found, organization_slugs, workspace_slugs = _in_database(db_url, work, require_secrets=False)
     if as_json:
@@ -178,7 +175,7 @@ def revoke(key_id: int, as_json: bool, db_url: str | None) -> None:
     now = _now()
 
     def work(db: Database, settings: Settings) -> KeyOut:
-        return db.write_sync(_revoke, key_id, _request(settings, now))
+        return db.write_sync(operator.revoke, key_id, _request(settings, now))
 
     key = _in_database(db_url, work, require_secrets=False)
     if as_json:
@@ -203,7 +200,7 @@ def reissue(key_id: int, old_days: int | None, as_json: bool, db_url: str | None
     old_expires = None if old_days is None else now + timedelta(days=old_days)
 
     def work(db: Database, settings: Settings) -> KeyCreated:
-        return db.write_sync(_reissue, key_id, _request(settings, now), old_expires)
+        return db.write_sync(operator.reissue, key_id, _request(settings, now), old_expires)
 
     created = _in_database(db_url, work, require_secrets=True)
     if as_json:
@@ -212,87 +209,6 @@ def reissue(key_id: int, old_days: int | None, as_json: bool, db_url: str | None
     console.print(f"reissued key {created.id} ({escape(created.key.name)})")
     _print_secret(created)
     _print_key(created.key)
-
-
-# The work done inside one transaction each.
-
-
-def _create(conn: sa.Connection, workspace_slug: str, body: KeyIn, request: service.Origin) -> tuple[KeyCreated, str]:
-    organization_id = conn.execute(
-        sa.select(workspaces.c.organization_id).where(workspaces.c.slug == workspace_slug)
-    ).scalar()
-    if organization_id is None:
-        raise NotFound(f"workspace {workspace_slug!r} not found")
-    principal = _operator(_organizations(conn, [organization_id]))
-    return service.create_key(conn, principal, body, request), principal.memberships[organization_id].organization
-
-
-def _list(
-    conn: sa.Connection, workspace_slug: str | None, org_slug: str | None, include_revoked: bool
-) -> tuple[list[KeyOut], dict[int, str], dict[int, str]]:
-    query = sa.select(organizations.c.id)
-    if workspace_slug:
-        query = query.join(workspaces, workspaces.c.organization_id == organizations.c.id).where(
-            workspaces.c.slug == workspace_slug
-        )
-    elif org_slug:
-        query = query.where(organizations.c.slug == org_slug)
-    chosen = list(conn.execute(query).scalars())
-    if not chosen:
-        if workspace_slug:
-            raise NotFound(f"workspace {workspace_slug!r} not found")
-        if org_slug:
-            raise NotFound(f"organization {org_slug!r} not found")
-        return [], {}, {}
-    principal = _operator(_organizations(conn, chosen))
-    found = service.list_keys(conn, principal, include_revoked)
-    organization_slugs = {m.organization_id: m.organization for m in principal.memberships.values()}
-    workspace_slugs = {
-        row.id: row.slug
-        for row in conn.execute(
-            sa.select(workspaces.c.id, workspaces.c.slug).where(workspaces.c.organization_id.in_(chosen))
-        )
-    }
-    return found, organization_slugs, workspace_slugs
-
-
-def _revoke(conn: sa.Connection, key_id: int, request: service.Origin) -> KeyOut:
-    principal = _operator_of_key(conn, key_id)
-    key, _hashes = service.revoke_key(conn, principal, key_id, request, delete=False)
-    # The hashes are for a server's cache; a running server drops its cached entry within a second anyway.
-    return key
-
-
-def _reissue(conn: sa.Connection, key_id: int, request: service.Origin, old_expires: datetime | None) -> KeyCreated:
-    principal = _operator_of_key(conn, key_id)
-    return lifecycle.reissue_key(conn, principal, key_id, request, old_expires)
-
-
-def _operator_of_key(conn: sa.Connection, key_id: int) -> Principal:
-    row = store.credential(conn, key_id)
-    if row is None or row.deleted_at is not None:
-        raise NotFound(f"key {key_id} not found")
-    return _operator(_organizations(conn, [row.organization_id]))
-
-
-def _organizations(conn: sa.Connection, ids: list[int]) -> list[Any]:
-    return list(conn.execute(sa.select(organizations).where(organizations.c.id.in_(ids)).order_by(organizations.c.id)))
-
-
-def _operator(rows: list[Any]) -> Principal:
-    """The operator: an owner's permissions in these organizations, every workspace, no user behind it."""
-    memberships = {
-        row.id: Membership(
-            organization_id=row.id,
-            organization=row.slug,
-            organization_name=row.name,
-            role="owner",
-            grants=(),
-            permissions=permissions_for("owner"),
-        )
-        for row in rows
-    }
-    return Principal(kind="cli", user_id=None, email=None, memberships=memberships)
 
 
 # Plumbing.

@@ -7,10 +7,11 @@ from typing import Any
 import click
 import msgspec
 
-from sensorgate.accounts import store as accounts_store
+from sensorgate.accounts import service as accounts
 from sensorgate.cli.common import console, db_option, require_newest_schema, settings_for
 from sensorgate.credentials.schemas import LimitsIn, check_window
 from sensorgate.db.engine import Database, create_engine
+from sensorgate.kit.errors import ApiError
 from sensorgate.usage import plans
 
 
@@ -55,15 +56,16 @@ def plan(
     db = Database(create_engine(settings.sqlalchemy_url))
     try:
         require_newest_schema(db.engine)
-        organization = db.read_sync(accounts_store.organization_by_slug, slug)
-        if organization is None:
-            raise click.ClickException(f"no organization {slug!r}")
-        stored = db.read_sync(plans.organization_plan, organization.id)
+        try:
+            organization_id = db.read_sync(accounts.organization_id, slug)
+        except ApiError as exc:
+            raise click.ClickException(exc.message) from None
+        stored = db.read_sync(plans.organization_plan, organization_id)
         own: dict[str, Any] = dict(stored) if stored else {}
         if changes or unset or reset:
             own = {} if reset else {k: v for k, v in {**own, **changes}.items() if k not in unset}
             _check(own)
-            db.write_sync(plans.set_organization_plan, organization.id, own or None)
+            db.write_sync(plans.set_organization_plan, organization_id, own or None)
     finally:
         db.dispose()
     effective = plans.effective_plan(None, own).as_json()

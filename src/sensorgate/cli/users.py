@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from sensorgate.accounts import service, store
+from sensorgate.accounts import service
 from sensorgate.accounts.passwords import hash_password, password_problem
 from sensorgate.cli.common import console, db_option, require_newest_schema, settings_for
 from sensorgate.db.engine import Database, create_engine
@@ -43,7 +43,7 @@ def create(email: str, org_slug: str, role: str, password_stdin: bool, db_url: s
     db = Database(create_engine(settings.sqlalchemy_url))
     try:
         require_newest_schema(db.engine)
-        exists = db.read_sync(store.user_by_email, email) is not None
+        exists = db.read_sync(service.user_exists, email)
         password, generated = _password(email, password_stdin, exists)
         password_hash = hash_password(password) if password is not None else None
         user_id, created = db.write_sync(service.ensure_user, email, password_hash, org_slug, role, utcnow())

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import logging
 import time
+from functools import partial
 
 import redis.asyncio as aioredis
-from redis.exceptions import RedisError
 
-from sensorgate.kit.outage import Outage
+from sensorgate.kit.outage import UNAVAILABLE, Outage
 
 # A nonce is accepted within WINDOW_MS of server time either way, so it must be remembered for twice that.
 WINDOW_MS = 300_000
@@ -36,15 +36,10 @@ class NonceStore:
 
     async def first_use(self, credential_id: int, nonce: str) -> bool:
         """True the first time this key presents this nonce; False for a replay."""
-        if self._redis is not None and not self.outage.skip():
-            try:
-                stored = await self._redis.set(
-                    f"{self._prefix}:nonce:{credential_id}:{nonce}", b"1", nx=True, px=REMEMBER_MS
-                )
-            except (RedisError, OSError):
-                self.outage.failed()
-            else:
-                self.outage.succeeded()
+        if self._redis is not None:
+            key = f"{self._prefix}:nonce:{credential_id}:{nonce}"
+            stored = await self.outage.attempt(partial(self._redis.set, key, b"1", nx=True, px=REMEMBER_MS))
+            if stored is not UNAVAILABLE:
                 # Nonces accepted while Redis was down live only in this process's memory; they stay refused.
                 return bool(stored) and not self._seen(credential_id, nonce)
         return self._remember(credential_id, nonce)

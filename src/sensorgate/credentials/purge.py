@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from sensorgate.audit import store as audit_store
-from sensorgate.credentials.models import credential_secrets, credentials
+from sensorgate.credentials import store
 
 PURGE_AFTER = timedelta(days=28)
 
@@ -21,26 +21,10 @@ PURGE_AFTER = timedelta(days=28)
 def purge_secrets(conn: sa.Connection, now: datetime) -> int:
     """Erase the hashes of secrets dead for PURGE_AFTER; return how many were erased."""
     cutoff = now - PURGE_AFTER
-    erased = conn.execute(
-        credential_secrets.update()
-        .where(
-            credential_secrets.c.secret_hash.is_not(None),
-            sa.or_(credential_secrets.c.expires_at < cutoff, credential_secrets.c.revoked_at < cutoff),
-        )
-        .values(secret_hash=None, sealed_secret=None)
-        .returning(credential_secrets.c.credential_id)
-    ).scalars()
-    per_credential = Counter(erased)
+    per_credential = Counter(store.erase_hashes_dead_since(conn, cutoff))
     if not per_credential:
         return 0
-    organizations = {
-        row.id: row.organization_id
-        for row in conn.execute(
-            sa.select(credentials.c.id, credentials.c.organization_id).where(
-                credentials.c.id.in_(sorted(per_credential))
-            )
-        )
-    }
+    organizations = store.organizations_of(conn, sorted(per_credential))
     for credential_id, count in sorted(per_credential.items()):
         audit_store.add_event(
             conn,

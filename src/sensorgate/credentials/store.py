@@ -184,3 +184,26 @@ def revoke(conn: sa.Connection, credential_id: int, now: datetime, *, delete: bo
         sa.select(credential_secrets.c.secret_hash).where(credential_secrets.c.credential_id == credential_id)
     ).scalars()
     return [h for h in hashes if h is not None]
+
+
+def erase_hashes_dead_since(conn: sa.Connection, cutoff: datetime) -> list[int]:
+    """Erase the hash (and sealed copy) of every secret that expired or was revoked before `cutoff`; return the
+    credential id of each secret erased. Only hashes still present are touched, so a second run erases nothing."""
+    erased = conn.execute(
+        credential_secrets.update()
+        .where(
+            credential_secrets.c.secret_hash.is_not(None),
+            sa.or_(credential_secrets.c.expires_at < cutoff, credential_secrets.c.revoked_at < cutoff),
+        )
+        .values(secret_hash=None, sealed_secret=None)
+        .returning(credential_secrets.c.credential_id)
+    ).scalars()
+    return list(erased)
+
+
+def organizations_of(conn: sa.Connection, credential_ids: list[int]) -> dict[int, int]:
+    """credential id -> organization id."""
+    rows = conn.execute(
+        sa.select(credentials.c.id, credentials.c.organization_id).where(credentials.c.id.in_(credential_ids))
+    )
+    return {row.id: row.organization_id for row in rows}

@@ -1,18 +1,25 @@
 """Driver-level executemany for bulk work, where SQLAlchemy's per-row machinery would cost more than the SQL.
 
-Statements are written with `?` placeholders; PostgreSQL's driver (psycopg) wants `%s`.
+Statements are written with `?` placeholders; PostgreSQL's driver (psycopg) wants `%s`, and reads a literal `%`
+only as `%%`. A `?` must therefore never appear in a statement but as a placeholder (use a bound value instead).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
 
 
 def placeholders(conn: sa.Connection, sql: str) -> str:
-    return sql if conn.dialect.name == "sqlite" else sql.replace("?", "%s")
+    return sql if conn.dialect.name == "sqlite" else _psycopg(sql)
+
+
+@lru_cache(maxsize=1024)  # the hot statements repeat; rewriting costs more than a lookup
+def _psycopg(sql: str) -> str:
+    return sql.replace("%", "%%").replace("?", "%s")
 
 
 def executemany(conn: sa.Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:

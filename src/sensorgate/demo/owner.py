@@ -15,7 +15,6 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from sensorgate.accounts import service, store
-from sensorgate.accounts.models import workspaces
 from sensorgate.accounts.passwords import hash_password
 from sensorgate.auth.principal import Membership, Principal
 from sensorgate.auth.scopes import Scope, permissions_for
@@ -67,9 +66,10 @@ def owner_principal(conn: sa.Connection) -> tuple[Principal, int]:
     member = store.membership(conn, organization.id, user.id)
     if member is None:
         raise LookupError("the demo owner is not a member of the demo organization: seed_demo() makes it one")
-    workspace_id = conn.execute(
-        sa.select(workspaces.c.id).where(workspaces.c.organization_id == organization.id, workspaces.c.slug == DEMO_ORG)
-    ).scalar_one()
+    workspace = store.workspace_by_slug(conn, DEMO_ORG)
+    if workspace is None or workspace.organization_id != organization.id:
+        raise LookupError("the demo workspace is missing: seed_demo() makes it")
+    workspace_id = workspace.id
     membership = Membership(
         organization_id=organization.id,
         organization=organization.slug,

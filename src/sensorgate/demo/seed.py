@@ -34,7 +34,6 @@ from sensorgate.demo.signals import DAY_MS, Outages, Signal, seed_of
 from sensorgate.kit.times import utcnow
 from sensorgate.measurements.ingest import PointIn, ingest
 from sensorgate.sensors import service, store
-from sensorgate.sensors.models import sensors
 from sensorgate.sensors.schemas import MetricIn, SensorIn, SeriesRef
 
 DEFAULT_SENSORS = 20
@@ -175,20 +174,14 @@ def write(db: Database, plan: Plan, advance: Callable[[int], None] = lambda _: N
 
 
 def _sensor_ids(conn: sa.Connection, workspace_id: int) -> list[int]:
-    query = sa.select(sensors.c.id).where(sensors.c.workspace_id == workspace_id).order_by(sensors.c.id)
-    return [int(i) for i in conn.execute(query).scalars()]
+    return store.sensor_ids_in(conn, workspace_id)
 
 
 def _create_missing(
     conn: sa.Connection, principal: Principal, workspace_id: int, specs: list[DemoSensor], interval: int
 ) -> tuple[dict[str, int], int]:
     """Sensor ids by serial, every demo sensor included; and how many were created."""
-    rows = conn.execute(
-        sa.select(sensors.c.serial, sensors.c.id).where(
-            sensors.c.workspace_id == workspace_id, sensors.c.serial.in_([*(s.serial for s in specs), VIRTUAL_SERIAL])
-        )
-    )
-    ids: dict[str, int] = {serial: sensor_id for serial, sensor_id in rows}
+    ids = store.sensor_ids_by_serial(conn, workspace_id, [*(s.serial for s in specs), VIRTUAL_SERIAL])
     now = utcnow()
     created = 0
     for spec in specs:

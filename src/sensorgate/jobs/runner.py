@@ -11,12 +11,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from sensorgate.credentials.oauth.server import purge_revoked_tokens
 from sensorgate.credentials.purge import purge_secrets
 from sensorgate.db.engine import Database
-from sensorgate.jobs.models import job_runs
+from sensorgate.jobs import store
 from sensorgate.kit.times import iso, utcnow
 from sensorgate.usage import store as usage_store
 from sensorgate.usage.report import KEPT_DAYS
@@ -59,25 +58,13 @@ def claim(conn: sa.Connection, name: str, now: datetime, every: timedelta | None
 
     Returns the claim (its expiry), which only its holder can release, or None.
     """
-    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(job_runs)
-    conn.execute(insert.values(name=name).on_conflict_do_nothing(index_elements=[job_runs.c.name]))
-    conditions = [
-        job_runs.c.name == name,
-        sa.or_(job_runs.c.claimed_until.is_(None), job_runs.c.claimed_until < now),
-    ]
-    if every is not None:
-        conditions.append(sa.or_(job_runs.c.last_finished_at.is_(None), job_runs.c.last_finished_at <= now - every))
     until = now + CLAIM_FOR
-    taken = conn.execute(job_runs.update().where(*conditions).values(claimed_until=until, last_started_at=now))
-    return until if taken.rowcount == 1 else None
+    return until if store.take_claim(conn, name, now, until, every) else None
 
 
 def _finish(conn: sa.Connection, name: str, claimed: datetime, now: datetime, result: dict[str, Any] | None) -> None:
-    values: dict[str, Any] = {"claimed_until": None}
-    if result is not None:
-        values |= {"last_finished_at": now, "last_result": result}
     # Only our own claim: a run that outlived CLAIM_FOR may have been taken over, and must not free the new one.
-    conn.execute(job_runs.update().where(job_runs.c.name == name, job_runs.c.claimed_until == claimed).values(**values))
+    store.release_claim(conn, name, claimed, now, result)
 
 
 def run(db: Database, name: str, every: timedelta | None = None) -> dict[str, Any] | None:

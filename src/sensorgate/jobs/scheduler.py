@@ -13,6 +13,7 @@ import anyio.to_thread
 
 from sensorgate.db.engine import Database
 from sensorgate.jobs import runner
+from sensorgate.kit.tasks import in_background
 
 EVERY = timedelta(hours=1)
 CHECK_SECONDS = 300.0
@@ -21,13 +22,8 @@ log = logging.getLogger(__name__)
 
 @contextlib.asynccontextmanager
 async def running(db: Database) -> AsyncIterator[None]:
-    task = asyncio.create_task(_forever(db), name="jobs")
-    try:
+    async with in_background(_forever(db), "jobs"):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 async def _forever(db: Database) -> None:

@@ -11,6 +11,19 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from collections.abc import Awaitable, Callable
+from enum import Enum
+from typing import Final, Literal, TypeVar
+
+T = TypeVar("T")
+
+
+class _Unavailable(Enum):
+    UNAVAILABLE = "unavailable"
+
+
+# What attempt() returns when Redis was skipped or failed: the caller does without it.
+UNAVAILABLE: Final[Literal[_Unavailable.UNAVAILABLE]] = _Unavailable.UNAVAILABLE
 
 RETRY_SECONDS = 5.0
 
@@ -22,6 +35,21 @@ class Outage:
         self.fallback = fallback  # what the component does meanwhile, for the warning
         self.down = False
         self._retry_at = 0.0
+
+    async def attempt(self, call: Callable[[], Awaitable[T]]) -> T | Literal[_Unavailable.UNAVAILABLE]:
+        """Await `call()`, unless Redis is paused; UNAVAILABLE when skipped or when the call raised.
+
+        Every Redis call of a component goes through here, so that each one fails open the same way.
+        """
+        if self.skip():
+            return UNAVAILABLE
+        try:
+            result = await call()
+        except Exception:
+            self.failed()
+            return UNAVAILABLE
+        self.succeeded()
+        return result
 
     def skip(self) -> bool:
         """True while Redis failed less than RETRY_SECONDS ago: do without it, do not wait on it.

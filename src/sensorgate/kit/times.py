@@ -13,6 +13,8 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
+from sensorgate.kit.errors import BadRequest
+
 MIN_TIME_MS = 0
 MAX_TIME_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z: the last instant a 4-digit year can write
 
@@ -274,3 +276,29 @@ def iso(value: datetime) -> str:
     """Render a datetime as 2026-11-22T03:50:15.123Z, the same way as epoch-ms times (format_time)."""
     aware = value if value.tzinfo else value.replace(tzinfo=UTC)
     return format_time((aware - _EPOCH) // timedelta(milliseconds=1))
+
+
+DEFAULT_WINDOW_MS = 24 * 3_600_000
+
+
+def time_window(from_: str | None, to: str | None, last: str | None, now_ms: int) -> tuple[int, int]:
+    """The [start, end) in epoch ms of a request's `from`, `to` and `last` (an ISO 8601 duration counted back from
+    `to`); the last 24 hours by default. Bad input is a BadRequest that names the parameter."""
+    try:
+        end = parse_time(to, "to") + 1 if to else now_ms + 1
+        if from_ and last:
+            raise BadRequest("give either from or last, not both")
+        if from_:
+            start = parse_time(from_, "from")
+        elif last:
+            duration = parse_duration(last, "last")
+            if duration.months:
+                raise BadRequest("last takes weeks, days, hours, minutes or seconds (no months or years)")
+            start = end - 1 - duration.days * 86_400_000 - duration.ms
+        else:
+            start = end - 1 - DEFAULT_WINDOW_MS
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+    if start >= end:
+        raise BadRequest("from must be before to")
+    return start, end

@@ -11,11 +11,10 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from sensorgate.auth.principal import Principal
-from sensorgate.db.bulk import fetchall
 from sensorgate.kit.errors import BadRequest
-from sensorgate.kit.times import format_hour, format_time, parse_tz
+from sensorgate.kit.times import format_hour, format_time, parse_tz, time_window
+from sensorgate.measurements import store
 from sensorgate.measurements.buckets import Bucket, BucketKind, boundaries, bucket_index, hour_aligned, parse_bucket
-from sensorgate.measurements.history import window
 from sensorgate.measurements.schemas import AggregateItem, AggregateOut
 from sensorgate.measurements.series_access import ReadSeries, resolve
 
@@ -35,7 +34,7 @@ class AggregateRequest:
 
 
 def parse_request(from_: str | None, to: str | None, bucket: str, fn: str, tz: str, now_ms: int) -> AggregateRequest:
-    start, end = window(from_, to, None, now_ms)
+    start, end = time_window(from_, to, None, now_ms)
     functions = frozenset(part.strip() for part in fn.split(",") if part.strip())
     unknown = sorted(functions - set(FUNCTIONS))
     if unknown or not functions:
@@ -82,13 +81,7 @@ def aggregate(
 def _hourly(conn: sa.Connection, targets: list[ReadSeries], request: AggregateRequest) -> list[AggregateItem]:
     """PT1H buckets are the hourly rollups themselves: read them in key order, no grouping needed."""
     by_id = {t.series_id: t for t in targets}
-    marks = ",".join("?" * len(by_id))
-    rows = fetchall(
-        conn,
-        f"SELECT series_id, bucket, count, min, max, sum FROM rollups_hour WHERE series_id IN ({marks}) "  # noqa: S608
-        "AND bucket >= ? AND bucket < ? ORDER BY series_id, bucket",
-        [*by_id, request.edges[0], request.edges[-1]],
-    )
+    rows = store.hourly_rollups(conn, list(by_id), request.edges[0], request.edges[-1])
     if len(targets) > 1:
         order = {t.series_id: i for i, t in enumerate(targets)}
         rows.sort(key=lambda r: order[r[0]])  # stable: keeps hours in order within each series
@@ -126,42 +119,22 @@ def _cells(conn: sa.Connection, series_ids: list[int], request: AggregateRequest
     return _binned(conn, "points", series_ids, edges)
 
 
-def _columns(table: str) -> tuple[str, str]:
-    """(time column, aggregate columns) of a source table."""
-    if table == "points":
-        return "t", "count(*), min(value), max(value), sum(value)"
-    return "bucket", "sum(count), min(min), max(max), sum(sum)"
-
-
 def _grouped_in_sql(conn: sa.Connection, table: str, series_ids: list[int], start: int, end: int, size: int) -> Cells:
-    time, columns = _columns(table)
-    marks = ",".join("?" * len(series_ids))
-    sql = (
-        f"SELECT series_id, ({time} - ?) / ? AS b, {columns} FROM {table} "  # noqa: S608 (names are ours)
-        f"WHERE series_id IN ({marks}) AND {time} >= ? AND {time} < ? GROUP BY series_id, b"
-    )
-    rows = fetchall(conn, sql, [start, size, *series_ids, start, end])
+    rows = store.grouped(conn, table, series_ids, start, end, size)
     return {(r[0], int(r[1])): [r[2], r[3], r[4], r[5]] for r in rows}
 
 
 def _binned(conn: sa.Connection, table: str, series_ids: list[int], edges: list[int]) -> Cells:
     """Calendar buckets: fetch rollup rows (or points) in order and add each to the bucket holding it."""
-    time = "t" if table == "points" else "bucket"
-    marks = ",".join("?" * len(series_ids))
-    where = f"WHERE series_id IN ({marks}) AND {time} >= ? AND {time} < ?"
-    params = [*series_ids, edges[0], edges[-1]]
     if table == "points":
-        count = fetchall(conn, f"SELECT count(*) FROM points {where}", params)[0][0]  # noqa: S608
+        count = store.count_between(conn, "points", series_ids, edges[0], edges[-1])
         if count > MAX_RAW_POINTS:
             raise BadRequest(
                 f"this needs {count} raw points (at most {MAX_RAW_POINTS}) because the zone's midnight is not on "
                 "a whole UTC hour; use a shorter range or tz=UTC"
             )
-        sql = f"SELECT series_id, t, 1, value, value, value FROM points {where}"  # noqa: S608
-    else:
-        sql = f"SELECT series_id, bucket, count, min, max, sum FROM {table} {where}"  # noqa: S608
     cells: Cells = {}
-    for series_id, t, count_, low, high, total in fetchall(conn, sql, params):
+    for series_id, t, count_, low, high, total in store.cells_between(conn, table, series_ids, edges[0], edges[-1]):
         key = (series_id, bucket_index(edges, t))
         cell = cells.get(key)
         if cell is None:

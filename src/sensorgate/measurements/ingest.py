@@ -14,18 +14,14 @@ from typing import Any
 import msgspec
 import sqlalchemy as sa
 
-from sensorgate.accounts.models import workspaces
 from sensorgate.alarms.evaluate import evaluate as evaluate_alarms
 from sensorgate.auth.principal import Principal
 from sensorgate.auth.scopes import Scope
-from sensorgate.db.bulk import executemany
 from sensorgate.kit.errors import BadRequest, Forbidden
 from sensorgate.kit.times import parse_time
-from sensorgate.measurements import virtual
+from sensorgate.measurements import store, virtual
 from sensorgate.measurements.writer import write_points
 from sensorgate.sensors import units
-from sensorgate.sensors.models import sensors, series
-from sensorgate.sensors.scope import reach
 
 MAX_BATCH = 100_000
 # Clocks drift; a point this far ahead of the server's clock is a mistake, not a reading.
@@ -131,16 +127,7 @@ def resolve_targets(
     """The writable, non-virtual series for (sensor, metric) pairs; another tenant's are simply absent."""
     if not keys:
         return {}
-    rows = conn.execute(
-        sa.select(series.c.id, series.c.sensor_id, series.c.metric, series.c.unit, series.c.input_unit)
-        .join(sensors, sensors.c.id == series.c.sensor_id)
-        .join(workspaces, workspaces.c.id == sensors.c.workspace_id)
-        .where(
-            sensors.c.id.in_({k[0] for k in keys}),
-            series.c.expression.is_(None),
-            reach(principal, Scope.DATA_WRITE),
-        )
-    ).all()
+    rows = store.writable_series(conn, principal, {k[0] for k in keys})
     targets: dict[tuple[int, str], Target] = {}
     for row in rows:
         convert = None
@@ -176,18 +163,9 @@ def ingest(conn: sa.Connection, principal: Principal, items: list[PointIn], now_
     new = write_points(conn, rows)
     computed = virtual.materialize(conn, {sid for sid, _ in rows}, min(t for _, t in rows), max(t for _, t in rows))
     evaluate_alarms(conn, {**rows, **computed})
-    executemany(
-        conn,
-        "UPDATE sensors SET last_seen = ? WHERE id = ? AND (last_seen IS NULL OR last_seen < ?)",
-        [(t, sensor, t) for sensor, t in seen_sensor.items()],
-    )
+    store.touch_last_seen(conn, seen_sensor)
     newest_virtual: dict[int, int] = {}
     for series_id, t in computed:
         newest_virtual[series_id] = max(t, newest_virtual.get(series_id, t))
-    executemany(
-        conn,
-        "UPDATE sensors SET last_seen = ? WHERE id = (SELECT sensor_id FROM series WHERE id = ?) "
-        "AND (last_seen IS NULL OR last_seen < ?)",
-        [(t, series_id, t) for series_id, t in newest_virtual.items()],
-    )
+    store.touch_last_seen_of_series(conn, newest_virtual)
     return IngestOut(accepted=len(items), replaced=len(items) - new)

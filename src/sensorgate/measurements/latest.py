@@ -6,9 +6,9 @@ import sqlalchemy as sa
 
 from sensorgate.auth.principal import Principal
 from sensorgate.kit.times import format_time
+from sensorgate.measurements import store
 from sensorgate.measurements.schemas import LatestItem, LatestOut
 from sensorgate.measurements.series_access import resolve
-from sensorgate.sensors.models import latest
 
 
 def novelty(age_ms: int, interval_s: int) -> str:
@@ -26,11 +26,7 @@ def latest_values(
     targets = {s.series_id: s for s in resolve(conn, principal, sensor_ids, metrics, unit)}
     if not targets:
         return LatestOut(items=[])
-    rows = conn.execute(
-        sa.select(latest.c.series_id, latest.c.t, latest.c.value)
-        .where(latest.c.series_id.in_(list(targets)))
-        .order_by(latest.c.series_id)
-    ).all()
+    rows = store.latest_of(conn, list(targets))
     items = []
     for series_id, t, value in rows:
         target = targets[series_id]

@@ -16,7 +16,7 @@ from sensorgate.db.engine import Database
 from sensorgate.kit.context import POINTS_KEY
 from sensorgate.kit.errors import BadRequest
 from sensorgate.kit.etag import conditional
-from sensorgate.kit.times import utcnow
+from sensorgate.kit.times import time_window, utcnow
 from sensorgate.measurements import aggregate, history, ingest, latest
 from sensorgate.measurements.csv_input import parse_csv
 from sensorgate.measurements.cursor import cursor_key
@@ -87,7 +87,7 @@ class MeasurementController(Controller):
         Follow `next` until it is null to get every point of the window exactly once, even while new points
         arrive: the window is fixed by the first page. Answers 304 to a matching If-None-Match.
         """
-        span = history.window(from_, to, last, _now_ms())
+        span = time_window(from_, to, last, _now_ms())
         out = await db.read(
             history.history,
             principal,

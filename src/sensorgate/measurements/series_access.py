@@ -8,14 +8,10 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
-from sensorgate.accounts.models import workspaces
 from sensorgate.auth.principal import Principal
-from sensorgate.auth.scopes import Scope
-from sensorgate.db.bulk import fetchall
 from sensorgate.kit.errors import BadRequest, NotFound
+from sensorgate.measurements import store
 from sensorgate.sensors import units
-from sensorgate.sensors.models import sensors
-from sensorgate.sensors.scope import reach, reach_sql
 
 MAX_SENSORS = 100
 
@@ -50,36 +46,13 @@ def resolve(
     conn: sa.Connection, principal: Principal, sensor_ids: list[int], metrics: list[str], unit: str | None
 ) -> list[ReadSeries]:
     """The series of those sensors and metrics. A sensor the caller does not reach answers 404."""
-    # Plain SQL on the driver: this runs on every read request, and building it with SQLAlchemy cost
-    # more than running it.
-    where, params = reach_sql(principal, Scope.DATA_READ)
-    if sensor_ids:
-        where += f" AND s.sensor_id IN ({','.join('?' * len(sensor_ids))})"
-        params += sensor_ids
-    if metrics:
-        where += f" AND s.metric IN ({','.join('?' * len(metrics))})"
-        params += metrics
-    rows = [
-        _Found(*row)
-        for row in fetchall(
-            conn,
-            "SELECT s.id, s.sensor_id, s.metric, s.unit, sn.interval FROM series s "  # noqa: S608 (placeholders only)
-            "JOIN sensors sn ON sn.id = s.sensor_id JOIN workspaces w ON w.id = sn.workspace_id "
-            f"WHERE {where} ORDER BY s.id LIMIT 10000",
-            params,
-        )
-    ]
+    rows = [_Found(*row) for row in store.readable_series(conn, principal, sensor_ids, metrics)]
     missing = sorted(set(sensor_ids) - {r.sensor_id for r in rows})
     if missing and not metrics:
         raise NotFound(f"sensor {missing[0]} not found")
     if missing:
         # The sensor may exist without that metric; say so only if the caller reaches the sensor.
-        reachable = conn.execute(
-            sa.select(sensors.c.id)
-            .join(workspaces, workspaces.c.id == sensors.c.workspace_id)
-            .where(sensors.c.id == missing[0], reach(principal, Scope.DATA_READ))
-        ).first()
-        if reachable is None:
+        if not store.sensor_readable(conn, principal, missing[0]):
             raise NotFound(f"sensor {missing[0]} not found")
         raise NotFound(f"sensor {missing[0]} has no metric {', '.join(metrics)}")
     served = [_with_unit(r, unit or principal.units.get(r.metric)) for r in rows]

@@ -12,29 +12,16 @@ from collections import defaultdict
 
 import sqlalchemy as sa
 
-from sensorgate.db.bulk import fetchall
+from sensorgate.measurements import store
 from sensorgate.measurements.writer import write_points
 from sensorgate.sensors.expressions import parse
-from sensorgate.sensors.models import sensors, series, virtual_inputs
 
 MAX_LOOKBACK_MS = 24 * 3_600_000
 
 
 def materialize(conn: sa.Connection, written: set[int], low: int, high: int) -> dict[tuple[int, int], float]:
     """Compute and write the virtual points the written series feed; return them."""
-    readers = sa.select(virtual_inputs.c.series_id).where(virtual_inputs.c.input_series_id.in_(written))
-    links = conn.execute(
-        sa.select(
-            virtual_inputs.c.series_id,
-            virtual_inputs.c.name,
-            virtual_inputs.c.input_series_id,
-            series.c.expression,
-            sensors.c.interval,
-        )
-        .join(series, series.c.id == virtual_inputs.c.series_id)
-        .join(sensors, sensors.c.id == series.c.sensor_id)
-        .where(virtual_inputs.c.series_id.in_(readers))
-    ).all()
+    links = store.virtual_links(conn, written)
     inputs: dict[int, dict[str, int]] = defaultdict(dict)
     expression_of: dict[int, str] = {}
     for link in links:
@@ -55,11 +42,7 @@ def _compute(
     lookback = _lookback(conn, list(names.values()))
     history: dict[str, tuple[list[int], list[float]]] = {}
     for name, input_id in names.items():
-        points = fetchall(
-            conn,
-            "SELECT t, value FROM points WHERE series_id = ? AND t >= ? AND t <= ? ORDER BY t",
-            (input_id, low - lookback, high),
-        )
+        points = store.points_of(conn, input_id, low - lookback, high)
         history[name] = ([p[0] for p in points], [p[1] for p in points])
     times = sorted({t for ts, _ in history.values() for t in ts if low <= t <= high})
     out: dict[tuple[int, int], float] = {}
@@ -78,9 +61,5 @@ def _compute(
 
 
 def _lookback(conn: sa.Connection, input_ids: list[int]) -> int:
-    longest = conn.execute(
-        sa.select(sa.func.max(sensors.c.interval))
-        .join(series, series.c.sensor_id == sensors.c.id)
-        .where(series.c.id.in_(input_ids))
-    ).scalar()
+    longest = store.longest_interval(conn, input_ids)
     return min(2 * int(longest or 300) * 1000, MAX_LOOKBACK_MS)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from sensorgate.db.bulk import executemany, fetchall
-from sensorgate.measurements import rollups
+from sensorgate.measurements import store
+from sensorgate.measurements.store import HOUR_MS
 
 
 def write_points(conn: sa.Connection, rows: dict[tuple[int, int], float]) -> int:
@@ -18,31 +18,16 @@ def write_points(conn: sa.Connection, rows: dict[tuple[int, int], float]) -> int
         elif t > span[1]:
             span[1] = t
     before = _count(conn, spans)
-    executemany(
-        conn,
-        "INSERT INTO points (series_id, t, value) VALUES (?, ?, ?) "
-        "ON CONFLICT (series_id, t) DO UPDATE SET value = excluded.value",
-        [(sid, t, value) for (sid, t), value in rows.items()],
-    )
+    store.upsert_points(conn, rows)
     new = _count(conn, spans) - before
-    rollups.refresh(conn, {(sid, t - t % rollups.HOUR_MS) for sid, t in rows})
+    store.refresh_rollups(conn, {(sid, t - t % HOUR_MS) for sid, t in rows})
     newest: dict[int, tuple[int, float]] = {}
     for (sid, t), value in rows.items():
         if sid not in newest or t >= newest[sid][0]:
             newest[sid] = (t, value)
-    executemany(
-        conn,
-        "INSERT INTO latest (series_id, t, value) VALUES (?, ?, ?) "
-        "ON CONFLICT (series_id) DO UPDATE SET t = excluded.t, value = excluded.value WHERE excluded.t >= latest.t",
-        [(sid, t, value) for sid, (t, value) in newest.items()],
-    )
+    store.upsert_latest(conn, newest)
     return new
 
 
 def _count(conn: sa.Connection, spans: dict[int, list[int]]) -> int:
-    total = 0
-    for sid, (low, high) in spans.items():
-        total += fetchall(
-            conn, "SELECT count(*) FROM points WHERE series_id = ? AND t >= ? AND t <= ?", (sid, low, high)
-        )[0][0]
-    return total
+    return sum(store.count_points(conn, sid, low, high) for sid, (low, high) in spans.items())

@@ -7,14 +7,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from sensorgate.accounts.models import workspaces
 from sensorgate.auth.principal import Principal
 from sensorgate.auth.scopes import Scope
 from sensorgate.kit.errors import BadRequest, Conflict, Forbidden, NotFound
 from sensorgate.kit.paging import Page, make_page
 from sensorgate.kit.times import format_time
 from sensorgate.sensors import expressions, store, units
-from sensorgate.sensors.models import assets, device_groups, sensor_assets, sensors
 from sensorgate.sensors.schemas import (
     AssetOut,
     DeviceGroupOut,
@@ -60,40 +58,19 @@ def list_sensors(
     page: int,
     size: int,
 ) -> Page[SensorOut]:
-    where = reach(principal, Scope.DATA_READ)
-    if workspace_id is not None:
-        where = sa.and_(where, sensors.c.workspace_id == workspace_id)
-    if device_group is not None:
-        where = sa.and_(where, device_groups.c.name == device_group)
-    if asset is not None:
-        in_asset = (
-            sa.select(sensor_assets.c.sensor_id)
-            .join(assets, assets.c.id == sensor_assets.c.asset_id)
-            .where(assets.c.name == asset)
-        )
-        where = sa.and_(where, sensors.c.id.in_(in_asset))
-    if q:
-        pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        where = sa.and_(
-            where,
-            sa.or_(
-                sa.func.lower(sensors.c.name).like(pattern, escape="\\"),
-                sa.func.lower(sensors.c.serial).like(pattern, escape="\\"),
-            ),
-        )
+    where = store.filtered(
+        reach(principal, Scope.DATA_READ), workspace_id=workspace_id, device_group=device_group, asset=asset, q=q
+    )
     rows, total = store.sensors_page(conn, where, (page - 1) * size, size)
     return make_page(_out(conn, rows), page, size, total)
 
 
 def _reachable(conn: sa.Connection, principal: Principal, sensor_id: int, permission: str) -> Any:
     """The sensor row, or 404; 403 when it is visible but the permission is missing."""
-    row = store.sensor(conn, sa.and_(sensors.c.id == sensor_id, visible(principal, permission)))
+    row = store.sensor(conn, sensor_id, visible(principal, permission))
     if row is None:
         raise NotFound(f"sensor {sensor_id} not found")
-    if (
-        permission != Scope.DATA_READ
-        and store.sensor(conn, sa.and_(sensors.c.id == sensor_id, reach(principal, permission))) is None
-    ):
+    if permission != Scope.DATA_READ and store.sensor(conn, sensor_id, reach(principal, permission)) is None:
         raise Forbidden(f"this needs the {permission} permission")
     return row
 
@@ -111,27 +88,14 @@ def get_sensor(
 
 def target_workspace(conn: sa.Connection, principal: Principal, workspace_id: int | None) -> int:
     """The workspace a new sensor goes to: the one given, or the caller's only one."""
-    visible = list(
-        conn.execute(
-            sa.select(workspaces.c.id)
-            .where(workspace_visible(principal, Scope.SENSORS_WRITE))
-            .order_by(workspaces.c.id)
-        )
-        .scalars()
-        .all()
-    )
+    visible = store.workspace_ids(conn, workspace_visible(principal, Scope.SENSORS_WRITE))
     if workspace_id is None:
         if len(visible) != 1:
             raise BadRequest("say which workspace in workspaceId: you reach several")
         workspace_id = visible[0]
     if workspace_id not in visible:
         raise NotFound(f"workspace {workspace_id} not found")
-    writable = conn.execute(
-        sa.select(workspaces.c.id).where(
-            workspaces.c.id == workspace_id, workspace_reach(principal, Scope.SENSORS_WRITE)
-        )
-    ).first()
-    if writable is None:
+    if workspace_id not in store.workspace_ids(conn, workspace_reach(principal, Scope.SENSORS_WRITE)):
         raise Forbidden(f"this needs the {Scope.SENSORS_WRITE} permission")
     return workspace_id
 
@@ -235,9 +199,8 @@ def delete_sensor(conn: sa.Connection, principal: Principal, sensor_id: int) -> 
 
 def list_device_groups(conn: sa.Connection, principal: Principal) -> list[DeviceGroupOut]:
     where = workspace_reach(principal, Scope.DATA_READ)
-    if principal.device_group_id is not None:
-        where = sa.and_(where, device_groups.c.id == principal.device_group_id)
-    return [DeviceGroupOut(r.id, r.workspace_id, r.name, r.sensors) for r in store.device_groups_in(conn, where)]
+    found = store.device_groups_in(conn, where, principal.device_group_id)
+    return [DeviceGroupOut(r.id, r.workspace_id, r.name, r.sensors) for r in found]
 
 
 def list_assets(conn: sa.Connection, principal: Principal) -> list[AssetOut]:

@@ -47,6 +47,20 @@ def sensors_query(where: sa.ColumnElement[bool]) -> sa.Select[Any]:
     )
 
 
+def sensor_ids_in(conn: sa.Connection, workspace_id: int) -> list[int]:
+    query = sa.select(sensors.c.id).where(sensors.c.workspace_id == workspace_id).order_by(sensors.c.id)
+    return [int(i) for i in conn.execute(query).scalars()]
+
+
+def sensor_ids_by_serial(conn: sa.Connection, workspace_id: int, serials: list[str]) -> dict[str, int]:
+    rows = conn.execute(
+        sa.select(sensors.c.serial, sensors.c.id).where(
+            sensors.c.workspace_id == workspace_id, sensors.c.serial.in_(serials)
+        )
+    )
+    return {serial: int(sensor_id) for serial, sensor_id in rows}
+
+
 def sensors_page(conn: sa.Connection, where: sa.ColumnElement[bool], offset: int, limit: int) -> tuple[list[Row], int]:
     total = conn.execute(
         sa.select(sa.func.count())
@@ -59,8 +73,45 @@ def sensors_page(conn: sa.Connection, where: sa.ColumnElement[bool], offset: int
     return list(rows), int(total)
 
 
-def sensor(conn: sa.Connection, where: sa.ColumnElement[bool]) -> Row | None:
-    return conn.execute(sensors_query(where)).first()
+def filtered(
+    where: sa.ColumnElement[bool],
+    *,
+    workspace_id: int | None,
+    device_group: str | None,
+    asset: str | None,
+    q: str | None,
+) -> sa.ColumnElement[bool]:
+    """`where`, narrowed by the sensor list's filters; `q` matches part of the name or serial, any case."""
+    if workspace_id is not None:
+        where = sa.and_(where, sensors.c.workspace_id == workspace_id)
+    if device_group is not None:
+        where = sa.and_(where, device_groups.c.name == device_group)
+    if asset is not None:
+        in_asset = (
+            sa.select(sensor_assets.c.sensor_id)
+            .join(assets, assets.c.id == sensor_assets.c.asset_id)
+            .where(assets.c.name == asset)
+        )
+        where = sa.and_(where, sensors.c.id.in_(in_asset))
+    if q:
+        pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where = sa.and_(
+            where,
+            sa.or_(
+                sa.func.lower(sensors.c.name).like(pattern, escape="\\"),
+                sa.func.lower(sensors.c.serial).like(pattern, escape="\\"),
+            ),
+        )
+    return where
+
+
+def sensor(conn: sa.Connection, sensor_id: int, where: sa.ColumnElement[bool]) -> Row | None:
+    return conn.execute(sensors_query(sa.and_(sensors.c.id == sensor_id, where))).first()
+
+
+def workspace_ids(conn: sa.Connection, where: sa.ColumnElement[bool]) -> list[int]:
+    """Ids of the workspaces matching `where` (a condition on workspaces), in order."""
+    return list(conn.execute(sa.select(workspaces.c.id).where(where).order_by(workspaces.c.id)).scalars())
 
 
 def asset_names(conn: sa.Connection, sensor_ids: list[int]) -> dict[int, list[str]]:
@@ -97,6 +148,11 @@ def series_by_refs(
         .where(sensors.c.workspace_id == workspace_id, sensors.c.id.in_({r[0] for r in refs}), reach)
     )
     return {(r.sensor_id, r.metric): r.id for r in rows}
+
+
+def has_metric(conn: sa.Connection, sensor_id: int, metric: str) -> bool:
+    query = sa.select(series.c.id).where(series.c.sensor_id == sensor_id, series.c.metric == metric)
+    return conn.execute(query).first() is not None
 
 
 def device_group_by_id(conn: sa.Connection, group_id: int) -> Row | None:
@@ -177,7 +233,10 @@ def delete_sensor(conn: sa.Connection, sensor_id: int) -> None:
     conn.execute(sensors.delete().where(sensors.c.id == sensor_id))
 
 
-def device_groups_in(conn: sa.Connection, where: sa.ColumnElement[bool]) -> list[Row]:
+def device_groups_in(conn: sa.Connection, where: sa.ColumnElement[bool], only: int | None = None) -> list[Row]:
+    """Groups of the workspaces matching `where`, with their sensor counts; `only`: just that group."""
+    if only is not None:
+        where = sa.and_(where, device_groups.c.id == only)
     count = (
         sa.select(sa.func.count())
         .select_from(sensors)

@@ -21,12 +21,13 @@ import logging
 import math
 import time
 from dataclasses import dataclass
+from functools import partial
 
 from limits.aio.storage import Storage
 
 from sensorgate.db.engine import Database
 from sensorgate.kit.counters import redis_storage
-from sensorgate.kit.outage import Outage
+from sensorgate.kit.outage import UNAVAILABLE, Outage
 from sensorgate.usage.memory_counters import MemoryCounters, Window
 from sensorgate.usage.plans import DEFAULT_PLAN, Plan, plans_of
 
@@ -95,7 +96,7 @@ class CredentialLimiter:
 
     async def take(self, credential_id: int) -> Verdict | None:
         """Count one request of the credential. None: not limited (limits off, or the storage unreachable)."""
-        if not self.enabled or self.outage.skip():
+        if not self.enabled:
             return None
         entry = self._plans.get(credential_id)
         if entry is None or entry.until <= time.monotonic():
@@ -110,17 +111,15 @@ class CredentialLimiter:
                 return _verdict(entry, allowed, window, 0, now)
             allowed, window, daily_used = _take_in_memory(self.memory, entry, now)
         else:
-            try:
-                allowed, window, daily_used = await _take(storage, entry, now)
-            except Exception:
-                self.outage.failed()
+            taken = await self.outage.attempt(partial(_take, storage, entry, now))
+            if taken is UNAVAILABLE:
                 return None
-            self.outage.succeeded()
+            allowed, window, daily_used = taken
         return _verdict(entry, allowed, window, daily_used, now)
 
     async def counts(self, credential_id: int, plan: Plan) -> Counts | None:
         """Used in the current window and today (None: limits off or the storage unreachable)."""
-        if not self.enabled or self.outage.skip():
+        if not self.enabled:
             return None
         ident = str(credential_id)
         key, day_key = _window_key(ident, plan), _daily_key(ident, time.time())
@@ -129,13 +128,10 @@ class CredentialLimiter:
             window = self.memory.window(key, plan.window_seconds, time.time())[1]
             daily = self.memory.count(day_key, time.time()) if plan.daily is not None else None
         else:
-            try:
-                window = await self.storage.get_sliding_window(key, plan.window_seconds)  # type: ignore[attr-defined]
-                daily = await self.storage.get(day_key) if plan.daily is not None else None
-            except Exception:
-                self.outage.failed()
+            counted = await self.outage.attempt(partial(_counts_in_redis, self.storage, key, day_key, plan))
+            if counted is UNAVAILABLE:
                 return None
-            self.outage.succeeded()
+            window, daily = counted
         previous, previous_ttl, current, _ = window
         return Counts(math.floor(previous * previous_ttl / plan.window_seconds + current), daily)
 
@@ -190,6 +186,11 @@ async def _take(storage: Storage, entry: _Entry, now: float) -> tuple[bool, Wind
         return allowed, window, 0
     # Refused by the window: the day's count as it stands, for the header.
     return allowed, window, await (storage.incr(day_key, DAY) if allowed else storage.get(day_key))
+
+
+async def _counts_in_redis(storage: Storage, key: str, day_key: str, plan: Plan) -> tuple[Window, int | None]:
+    window = await storage.get_sliding_window(key, plan.window_seconds)  # type: ignore[attr-defined]
+    return window, (await storage.get(day_key) if plan.daily is not None else None)
 
 
 def _verdict(entry: _Entry, allowed: bool, window: Window, daily_used: int, now: float) -> Verdict:

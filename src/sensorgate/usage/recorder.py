@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from sensorgate.db.engine import Database
+from sensorgate.kit.tasks import in_background
 from sensorgate.usage import store
 from sensorgate.usage.models import USED
 
@@ -129,13 +130,10 @@ class UsageRecorder:
     @contextlib.asynccontextmanager
     async def running(self, db: Database, every: float) -> AsyncIterator[None]:
         """Flush every `every` seconds while the app runs, and once more when it stops."""
-        task = asyncio.create_task(self._flush_forever(db, every), name="usage-flush")
         try:
-            yield
+            async with in_background(self._flush_forever(db, every), "usage-flush"):
+                yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
             try:
                 await self.flush(db)
             except Exception:

@@ -12,13 +12,14 @@ import logging
 import math
 import time
 from dataclasses import dataclass
+from functools import partial
 
-from limits import RateLimitItemPerSecond
+from limits import RateLimitItem, RateLimitItemPerSecond, WindowStats
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from sensorgate.kit.counters import counter_storage
 from sensorgate.kit.errors import TooManyRequests
-from sensorgate.kit.outage import Outage
+from sensorgate.kit.outage import UNAVAILABLE, Outage
 
 log = logging.getLogger("sensorgate.throttle")
 
@@ -52,16 +53,11 @@ class TokenThrottle:
 
         None: not counted (the storage is unreachable).
         """
-        if self.outage.skip():
-            return None
         item = RateLimitItemPerSecond(limit, TOKEN_WINDOW_SECONDS)
-        try:
-            allowed = await self.limiter.hit(item, NAMESPACE, client_id)
-            stats = await self.limiter.get_window_stats(item, NAMESPACE, client_id)
-        except Exception:
-            self.outage.failed()
+        counted = await self.outage.attempt(partial(self._hit, item, client_id))
+        if counted is UNAVAILABLE:
             return None
-        self.outage.succeeded()
+        allowed, stats = counted
         state = RateState(limit, max(0, stats.remaining), max(1, math.ceil(stats.reset_time - time.time())))
         if not allowed:
             error = TooManyRequests(
@@ -71,3 +67,7 @@ class TokenThrottle:
             error.headers.update(state.headers())
             raise error
         return state
+
+    async def _hit(self, item: RateLimitItem, client_id: str) -> tuple[bool, WindowStats]:
+        allowed = await self.limiter.hit(item, NAMESPACE, client_id)
+        return allowed, await self.limiter.get_window_stats(item, NAMESPACE, client_id)
