@@ -2,7 +2,7 @@
 
 bench/keys_http.py uses it to compare, in one process, the same request made with an API key, with a console
 session and with authentication off. Requests with an X-API-Key header or a cookie go through the real
-guard (sensorgate.accounts.guard.provide_principal), unchanged; a request with neither gets a constant
+guard (sensorgate.auth.guard.Guard.principal), unchanged; a request with neither gets a constant
 Principal, resolved once at start-up from the session token in SENSORGATE_BENCH_SESSION, so it is exactly the
 principal the session variant gets, minus the lookup. All three variants pay the same two header lookups.
 
@@ -21,27 +21,27 @@ from litestar import Litestar, Request
 
 import sensorgate.app
 from sensorgate.accounts.sessions import resolve_session
-from sensorgate.auth.guard import provide_principal
+from sensorgate.auth.guard import Guard
 from sensorgate.auth.principal import Principal
 from sensorgate.kit.times import utcnow
 from sensorgate.settings import load_settings
-from sensorgate.web.state import AppStateDep
 
 _owner: Principal | None = None
+_real_principal = Guard.principal
 
 
-async def bench_principal(request: Request[Any, Any, Any], app_state: AppStateDep) -> Principal:
+async def bench_principal(self: Guard, request: Request[Any, Any, Any]) -> Principal:
     headers = request.headers
     if _owner is not None and "x-api-key" not in headers and "cookie" not in headers:
         return _owner
-    return await provide_principal(request, app_state)
+    return await _real_principal(self, request)
 
 
 def app_factory(access_stream: TextIO | None = None) -> Litestar:
     """What granian's workers call (with no argument); bench/keys_asgi.py passes where the access log goes."""
     global _owner
-    # create_app reads the provider from its module's namespace when it builds the app's dependencies.
-    sensorgate.app.provide_principal = bench_principal  # type: ignore[assignment]
+    # create_app registers the guard's bound `principal` as the dependency, so the class's method is what it takes.
+    Guard.principal = bench_principal  # type: ignore[method-assign]
     settings = load_settings()
     app = sensorgate.app.create_app(settings, access_stream=access_stream)
     token = os.environ.get("SENSORGATE_BENCH_SESSION")

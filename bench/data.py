@@ -27,7 +27,6 @@ import json
 import os
 import shlex
 import shutil
-import signal
 import sqlite3
 import statistics
 import subprocess
@@ -43,15 +42,15 @@ from harness import (
     HERE,
     ROOT,
     BenchError,
-    Deadline,
     Processes,
     Server,
     base_env,
     console,
+    finishing,
     free_port,
     install_deadline,
+    report_end,
     run_checked,
-    scan_stderr,
     wait_ready,
     wrk,
 )
@@ -334,7 +333,12 @@ def main() -> int:
     logs.mkdir()
     run = Run(work, logs, Processes())
     began = time.monotonic()
-    try:
+
+    def close_session() -> None:
+        if run.session is not None:
+            run.session.close()
+
+    with finishing(run.procs, work, keep=args.keep, cleanup=[close_session]) as outcome:
         console.print(
             f"sensorgate data benchmark ({'quick' if args.quick else 'full'}): {', '.join(only)}; {os.cpu_count()} CPUs"
         )
@@ -366,27 +370,8 @@ def main() -> int:
         )
         for note in run.notes:
             console.print(note, soft_wrap=True)
-        suspicious = scan_stderr(logs)
-        for text in suspicious[:10]:
-            console.print(f"[yellow]server log:[/yellow] {text}", soft_wrap=True)
-        console.print(f"load average at start {load_start:.2f}, at end {os.getloadavg()[0]:.2f}")
-        console.print(f"took {time.monotonic() - began:.0f} s; reproduce with (from {ROOT}):\n  {command}")
-        return 0
-    except (BenchError, Deadline) as exc:
-        console.print(f"[red]benchmark failed:[/red] {exc}")
-        return 1
-    except KeyboardInterrupt:
-        console.print("[red]interrupted[/red]")
-        return 130
-    finally:
-        signal.alarm(0)
-        if run.session is not None:
-            run.session.close()
-        run.procs.stop_all()
-        if args.keep:
-            console.print(f"work dir kept: {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        report_end(logs, began, command, load_start=load_start)
+    return outcome.code
 
 
 if __name__ == "__main__":

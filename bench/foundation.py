@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import sys
 import tempfile
 import time
@@ -34,16 +33,16 @@ from harness import (
     BIN,
     HERE,
     PYCACHE,
-    ROOT,
     BenchError,
-    Deadline,
     Processes,
     WrkResult,
     base_env,
     console,
+    finishing,
     free_port,
     install_deadline,
     median,
+    report_end,
     request,
     run_checked,
     scan_stderr,
@@ -142,7 +141,7 @@ def main() -> int:
     logs.mkdir()
     procs = Processes()
     began = time.monotonic()
-    try:
+    with finishing(procs, work, keep=args.keep) as outcome:
         console.print(
             f"sensorgate foundation benchmark ({'quick' if args.quick else 'full'}): {os.cpu_count()} CPUs, "
             f"wrk -t1 -c{args.connections} -d{duration:g}s after {warmup:g}s warm-up, {rounds} round(s), 1 worker"
@@ -265,29 +264,10 @@ def main() -> int:
         for problem in problems:
             console.print(f"[yellow]wrk:[/yellow] {problem}")
         procs.stop_all()
-        suspicious = scan_stderr(logs)
-        if suspicious:
-            console.print("[yellow]server stderr lines that look like trouble:[/yellow]")
-            for text in suspicious[:15]:
-                console.print(f"  {text}", soft_wrap=True)
-        else:
+        if not scan_stderr(logs):
             console.print("server logs (stderr; granian log of cold starts): no errors or warnings")
-        console.print(f"load average at end {os.getloadavg()[0]:.2f}")
-        console.print(f"took {time.monotonic() - began:.0f} s; reproduce with (from {ROOT}):\n  {command}")
-        return 0
-    except (BenchError, Deadline) as exc:
-        console.print(f"[red]benchmark failed:[/red] {exc}")
-        return 1
-    except KeyboardInterrupt:
-        console.print("[red]interrupted[/red]")
-        return 130
-    finally:
-        signal.alarm(0)
-        procs.stop_all()
-        if args.keep:
-            console.print(f"work dir kept: {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        report_end(logs, began, command)
+    return outcome.code
 
 
 if __name__ == "__main__":

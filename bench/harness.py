@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import glob
 import http.client
 import os
-import pwd
 import re
 import shutil
 import signal
@@ -19,12 +17,16 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from rich.console import Console
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+# The servers are started by the tests' launcher, so that tests and benchmarks start them one way.
+sys.path.insert(0, str(ROOT))
+from tests import services  # noqa: E402
+
 BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
 READY_TIMEOUT = 60.0
@@ -178,43 +180,66 @@ def run_checked(argv: list[str], env: dict[str, str], timeout: float = 120) -> N
 
 @contextlib.contextmanager
 def postgres_cluster() -> Iterator[str]:
-    """A throwaway PostgreSQL cluster from /usr/lib/postgresql/*/bin (as tests/services.py starts one): yield
-    the URL of its `postgres` database; stop it (pg_ctl, by its data dir) and delete it afterwards. As root,
-    it runs as the `postgres` user, because initdb refuses root. Raises BenchError if it cannot start."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(p.split("/")[-3]))
-    if not found:
-        raise BenchError("no PostgreSQL binaries under /usr/lib/postgresql/*/bin")
-    bin_dir = Path(found[-1]).parent
-    # Its own temporary dir, not under `work`: the postgres user must be able to reach it.
-    home = Path(tempfile.mkdtemp(prefix="sensorgate-bench-pg-"))
-    run_as: list[str] = []
-    if os.geteuid() == 0:
-        account = pwd.getpwnam("postgres")
-        os.chown(home, account.pw_uid, account.pw_gid)
-        run_as = ["runuser", "-u", "postgres", "--"]
-    data, port = home / "data", free_port()
-    pg_ctl = [*run_as, str(bin_dir / "pg_ctl"), "-D", str(data)]
-    initdb = [*run_as, str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"]
-    options = f"-p {port} -k {home} -c listen_addresses={HOST} -c fsync=off -c full_page_writes=off"
+    """A throwaway PostgreSQL cluster, the tests' own (tests/services.py): yield the URL of its `postgres`
+    database; stop and delete it afterwards. Raises BenchError if it cannot start."""
     try:
-        subprocess.run(initdb, check=True, capture_output=True, timeout=120)
-        subprocess.run(
-            [*pg_ctl, "-o", options, "-l", str(home / "log"), "-w", "start"],
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
-        subprocess.run([*pg_ctl, "-m", "immediate", "stop"], capture_output=True, timeout=60, check=False)
-        stderr = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else ""
-        log = tail(home / "log")
-        shutil.rmtree(home, ignore_errors=True)
-        raise BenchError(f"could not start PostgreSQL: {exc}\n{stderr}{log}") from None
+        with services.postgres_cluster(missing=_missing) as cluster:
+            yield cluster.url
+    except RuntimeError as exc:
+        raise BenchError(str(exc)) from None
+
+
+@contextlib.contextmanager
+def redis_server() -> Iterator[str]:
+    """A throwaway redis-server on a free port (the tests' own): yield its URL."""
+    with services.redis_instance(missing=_missing) as server:
+        yield server.url
+
+
+def _missing(reason: str) -> NoReturn:
+    raise BenchError(reason)
+
+
+# ---------------------------------------------------------------- the end of every run
+
+
+@dataclass
+class Outcome:
+    code: int = 0  # the script's exit code: 1 when the benchmark failed, 130 when interrupted
+
+
+@contextlib.contextmanager
+def finishing(procs: Processes, work: Path, *, keep: bool, cleanup: list[Any] | None = None) -> Iterator[Outcome]:
+    """The end of every benchmark's main(): a failure or an interrupt becomes its exit code with one line saying
+    why, and whatever happens the servers stop, `cleanup` callables run and the work dir goes (unless `keep`)."""
+    outcome = Outcome()
     try:
-        yield f"postgresql://postgres@{HOST}:{port}/postgres"
+        yield outcome
+    except (BenchError, Deadline) as exc:
+        console.print(f"[red]benchmark failed:[/red] {exc}")
+        outcome.code = 1
+    except KeyboardInterrupt:
+        console.print("[red]interrupted[/red]")
+        outcome.code = 130
     finally:
-        subprocess.run([*pg_ctl, "-m", "immediate", "stop"], capture_output=True, timeout=60, check=False)
-        shutil.rmtree(home, ignore_errors=True)
+        signal.alarm(0)
+        for close in cleanup or []:
+            close()
+        procs.stop_all()
+        if keep:
+            console.print(f"work dir kept: {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def report_end(logs: Path, began: float, command: str, *, load_start: float | None = None, expected: str = "") -> None:
+    """The closing lines of every run: server log lines that look like trouble (but for `expected`), the load
+    average, how long it took, and the command that repeats it."""
+    for text in [t for t in scan_stderr(logs) if not (expected and expected in t)][:10]:
+        console.print(f"[yellow]server log:[/yellow] {text}", soft_wrap=True)
+    start = "" if load_start is None else f"at start {load_start:.2f}, "
+    console.print(f"load average {start}at end {os.getloadavg()[0]:.2f}")
+    console.print(f"took {time.monotonic() - began:.0f} s; reproduce with (from {ROOT}):\n  {command}")
 
 
 # ---------------------------------------------------------------- cold start

@@ -24,7 +24,6 @@ import json
 import os
 import shlex
 import shutil
-import signal
 import sys
 import tempfile
 import time
@@ -35,17 +34,16 @@ import data_load as dl
 from harness import (
     BIN,
     HERE,
-    ROOT,
     BenchError,
-    Deadline,
     Processes,
     base_env,
     console,
+    finishing,
     free_port,
     install_deadline,
     median,
+    report_end,
     request,
-    scan_stderr,
     wait_ready,
     wrk,
 )
@@ -139,7 +137,7 @@ def main() -> int:
     data_dir = work / "data"
     procs = Processes()
     began = time.monotonic()
-    try:
+    with finishing(procs, work, keep=args.keep) as outcome:
         load_start = os.getloadavg()[0]
         console.print(
             f"API key vs session vs no auth: {os.cpu_count()} CPUs, load average {load_start:.2f}; SQLite, 1 worker, "
@@ -207,24 +205,8 @@ def main() -> int:
         ):
             console.print(f"ratio {label} = {med[a] / med[b]:.3f}  ({paired(a, b)}; {note})", soft_wrap=True)
         console.print("every wrk run: 0 non-2xx answers, no socket errors")
-        for text in scan_stderr(logs)[:10]:
-            console.print(f"[yellow]server log:[/yellow] {text}", soft_wrap=True)
-        console.print(f"load average at start {load_start:.2f}, at end {os.getloadavg()[0]:.2f}")
-        console.print(f"took {time.monotonic() - began:.0f} s; reproduce with (from {ROOT}):\n  {command}")
-        return 0
-    except (BenchError, Deadline) as exc:
-        console.print(f"[red]benchmark failed:[/red] {exc}")
-        return 1
-    except KeyboardInterrupt:
-        console.print("[red]interrupted[/red]")
-        return 130
-    finally:
-        signal.alarm(0)
-        procs.stop_all()
-        if args.keep:
-            console.print(f"work dir kept: {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        report_end(logs, began, command, load_start=load_start)
+    return outcome.code
 
 
 if __name__ == "__main__":

@@ -23,8 +23,6 @@ import json
 import os
 import random
 import shlex
-import shutil
-import signal
 import sys
 import tempfile
 import threading
@@ -36,17 +34,16 @@ import data_load as dl
 from harness import (
     BIN,
     HOST,
-    ROOT,
     BenchError,
-    Deadline,
     Processes,
     base_env,
     console,
+    finishing,
     free_port,
     install_deadline,
     median,
     postgres_cluster,
-    scan_stderr,
+    report_end,
     wait_ready,
 )
 
@@ -197,7 +194,7 @@ def main() -> int:
     logs.mkdir()
     procs = Processes()
     began = time.monotonic()
-    try:
+    with finishing(procs, work, keep=args.keep) as outcome:
         load_start = os.getloadavg()[0]
         console.print(
             f"API key revocation across 2 workers: {os.cpu_count()} CPUs, load average {load_start:.2f}; "
@@ -209,24 +206,8 @@ def main() -> int:
             with postgres_cluster() as url:
                 run_backend("postgres", work, logs, procs, url, args)
         # serve warns that several workers share one SQLite file: expected here.
-        for text in [t for t in scan_stderr(logs) if "take turns to write" not in t][:10]:
-            console.print(f"[yellow]server log:[/yellow] {text}", soft_wrap=True)
-        console.print(f"load average at start {load_start:.2f}, at end {os.getloadavg()[0]:.2f}")
-        console.print(f"took {time.monotonic() - began:.0f} s; reproduce with (from {ROOT}):\n  {command}")
-        return 0
-    except (BenchError, Deadline) as exc:
-        console.print(f"[red]benchmark failed:[/red] {exc}")
-        return 1
-    except KeyboardInterrupt:
-        console.print("[red]interrupted[/red]")
-        return 130
-    finally:
-        signal.alarm(0)
-        procs.stop_all()
-        if args.keep:
-            console.print(f"work dir kept: {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        report_end(logs, began, command, load_start=load_start, expected="take turns to write")
+    return outcome.code
 
 
 if __name__ == "__main__":

@@ -73,7 +73,7 @@ def main() -> int:
         if secret is None:
             raise SystemExit("seed_demo made no key")
         app = create_app(settings, access_stream=sys.stderr)
-        verifier = app.state.sensorgate.keys
+        verifier = app.state.sensorgate.verifiers.api_keys
         usage = getattr(app.state.sensorgate, "usage", None)
         return asyncio.run(measure(verifier, usage, secret, settings.hash_pepper, args.repeats))
     finally:

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import keys_http
-from harness import Processes, console, free_port
+from harness import Processes, console, redis_server
 from keys_asgi import Timed, alternate, call, scope_for, start_lifespan
 
 
@@ -68,18 +68,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="rate limits off vs memory vs Redis, in-process ASGI calls")
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args()
-    redis_binary = shutil.which("redis-server")
-    if redis_binary is None:
-        raise SystemExit("redis-server not found")
     work = Path(tempfile.mkdtemp(prefix="sensorgate-limits-asgi-"))
     procs = Processes()
-    redis_port = free_port()
-    redis = subprocess.Popen(
-        [redis_binary, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    redis = contextlib.ExitStack()
     try:
+        redis_url = redis.enter_context(redis_server())
         console.print(f"rate limits off vs memory vs Redis: {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}")
         seeded = keys_http.seeded_demo(work, procs)
         env, demo, path = seeded.env, seeded.demo, seeded.path
@@ -92,7 +85,7 @@ def main() -> int:
             for name, extra in (
                 ("off", {"SENSORGATE_RATE_LIMITS": "false"}),
                 ("memory", {}),
-                ("redis", {"SENSORGATE_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0"}),
+                ("redis", {"SENSORGATE_REDIS_URL": redis_url}),
             ):
                 for variable in ("SENSORGATE_RATE_LIMITS", "SENSORGATE_REDIS_URL"):
                     os.environ.pop(variable, None)
@@ -103,8 +96,7 @@ def main() -> int:
         return 0
     finally:
         procs.stop_all()
-        redis.terminate()
-        redis.wait(timeout=10)
+        redis.close()
         shutil.rmtree(work, ignore_errors=True)
 
 

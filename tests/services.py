@@ -1,9 +1,10 @@
-"""Real PostgreSQL and Redis servers for the tests, started from the local binaries.
+"""Real PostgreSQL and Redis servers for the tests and the benchmarks, started from the local binaries.
 
 We start them ourselves rather than through pytest-postgresql: CI runs as root, initdb refuses to run as
 root, and so the cluster must be started as the `postgres` user, which that plugin cannot do.
 When a binary is missing, the tests that need it skip, unless SENSORGATE_TEST_REQUIRE_SERVICES=1, when
-they fail: CI sets it so a missing service can never pass unnoticed.
+they fail: CI sets it so a missing service can never pass unnoticed. The benchmarks (bench/harness.py) pass
+their own `missing`, which raises instead, so this module imports pytest only when a test needs it.
 """
 
 from __future__ import annotations
@@ -16,21 +17,25 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
-import pytest
-
 REQUIRE = os.environ.get("SENSORGATE_TEST_REQUIRE_SERVICES") == "1"
 
 
 def unavailable(reason: str) -> NoReturn:
+    """What a test does without the server: skip, or fail where CI requires every service."""
+    import pytest
+
     if REQUIRE:
         pytest.fail(f"{reason} (SENSORGATE_TEST_REQUIRE_SERVICES=1)")
     pytest.skip(reason)
+
+
+Missing = Callable[[str], NoReturn]
 
 
 def free_port() -> int:
@@ -76,32 +81,37 @@ class PostgresCluster:
 
 
 @contextmanager
-def postgres_cluster() -> Iterator[PostgresCluster]:
-    """Start a throwaway cluster; stop and delete it afterwards."""
+def postgres_cluster(missing: Missing = unavailable) -> Iterator[PostgresCluster]:
+    """Start a throwaway cluster (as the `postgres` user when root, since initdb refuses root, with fsync off);
+    stop and delete it afterwards. RuntimeError, with PostgreSQL's own words, when it does not start."""
     bin_dir = postgres_bin_dir()
     if bin_dir is None:
-        unavailable("PostgreSQL binaries (initdb, pg_ctl) not found")
+        missing("PostgreSQL binaries (initdb, pg_ctl) not found")
     run_as: list[str] = []
     workdir = Path(tempfile.mkdtemp(prefix="sg-pg-"))
     if os.geteuid() == 0:
         try:
             account = pwd.getpwnam("postgres")
         except KeyError:
-            unavailable("running as root and there is no 'postgres' user to run PostgreSQL as")
+            missing("running as root and there is no 'postgres' user to run PostgreSQL as")
         run_as = ["runuser", "-u", "postgres", "--"]
         os.chown(workdir, account.pw_uid, account.pw_gid)
     data, port = workdir / "data", free_port()
-    subprocess.run(
-        [*run_as, str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
-        check=True,
-        capture_output=True,
-    )
     options = f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
     pg_ctl = [*run_as, str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(workdir / "log")]
     cluster = PostgresCluster(f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", pg_ctl)
-    cluster.start()
     try:
+        initdb = [*run_as, str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"]
+        subprocess.run(initdb, check=True, capture_output=True, timeout=120)
+        cluster.start()
         _wait_for_port(port)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, RuntimeError) as exc:
+        subprocess.run([*pg_ctl, "-m", "immediate", "stop"], capture_output=True, check=False)
+        stderr = exc.stderr.decode(errors="replace") if isinstance(getattr(exc, "stderr", None), bytes) else ""
+        log = (workdir / "log").read_text(errors="replace")[-2000:] if (workdir / "log").exists() else ""
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise RuntimeError(f"could not start PostgreSQL: {exc}\n{stderr}{log}") from None
+    try:
         yield cluster
     finally:
         subprocess.run([*pg_ctl, "-m", "immediate", "stop"], capture_output=True)
@@ -140,10 +150,10 @@ class RedisServer:
 
 
 @contextmanager
-def redis_instance() -> Iterator[RedisServer]:
+def redis_instance(missing: Missing = unavailable) -> Iterator[RedisServer]:
     binary = shutil.which("redis-server")
     if binary is None:
-        unavailable("redis-server not found")
+        missing("redis-server not found")
     server = RedisServer(binary)
     server.start()
     try:
