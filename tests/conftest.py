@@ -139,7 +139,7 @@ def login(client: TestClient[Litestar], email: str, password: str = PASSWORD) ->
 
 
 def assert_error(response: object, status: int, contains: str = "") -> dict[str, object]:
-    """The error object of API.md, with the expected status and message."""
+    """The error object of docs/api.md, with the expected status and message."""
     assert response.status_code == status, response.text
     body: dict[str, object] = response.json()
     assert set(body) >= {"timestamp", "path", "status", "error", "message", "requestId", "errorId", "traceId"}

@@ -108,7 +108,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
 
 
 def to_sqlalchemy_url(url: str) -> str:
-    """Accept the plain URLs of API.md and name the driver SQLAlchemy should use."""
+    """Accept the plain URLs of docs/api.md and name the driver SQLAlchemy should use."""
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url

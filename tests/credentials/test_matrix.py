@@ -13,7 +13,7 @@ Every binding (W1; W1 + grp-one; all of acme; all of acme but lab; lab; evil) ge
 POST /v1/keys. Each test runs one credential against one endpoint over all its targets (every world sensor,
 rule, workspace or device group it could name) and lists every mismatch at once.
 
-What a credential reaches is written down here (Cred), from API.md, not taken from src/: a sensor in one of
+What a credential reaches is written down here (Cred), from docs/api.md, not taken from src/: a sensor in one of
 its workspaces and, when it is bound to a device group, in that group. A missing scope answers 403 whatever
 the target; anything out of reach answers exactly what a missing id answers (404, or a 400 for a bad item
 of a batch), never 403, and its names and serials never appear in a body. Inside a workspace it reaches, a

@@ -103,7 +103,7 @@ def test_format_time_writes(ms: int, text: str) -> None:
 
 
 def test_format_time_beats_the_datetime_baseline() -> None:
-    # A ratio against a baseline run in the same test, since the machines are noisy (DESIGN.md).
+    # A ratio against a baseline run in the same test, since the machines are noisy (docs/design.md).
     values = [NOV_22 + i * 60_013 for i in range(20_000)]
 
     def baseline(ms: int) -> str:

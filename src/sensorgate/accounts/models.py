@@ -32,7 +32,7 @@ workspaces = sa.Table(
         nullable=False,
         index=True,
     ),
-    # Unique across the installation, so that `--workspace SLUG` names exactly one (API.md).
+    # Unique across the installation, so that `--workspace SLUG` names exactly one (docs/api.md).
     sa.Column("slug", sa.String(63), nullable=False, unique=True),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),

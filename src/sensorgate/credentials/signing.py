@@ -1,6 +1,6 @@
 """Signed requests (kind signing_key): `X-API-Key: <publicId>`, `X-Nonce: <epoch ms>`, `X-Signature: <hex>`.
 
-The signature is hex HMAC-SHA384, keyed with the secret, over a compact JSON string (API.md):
+The signature is hex HMAC-SHA384, keyed with the secret, over a compact JSON string (docs/api.md):
 - v1, Aquanow-compatible: {"httpMethod":"GET","path":"/v1/sensors","nonce":"1618307861949"}
 - v2 (`X-Signature-Version: 2`) adds, after path, "query" (the raw query string) and "bodySha256" (hex).
 The path is the one on the request line, without host or query, exactly as sent.

@@ -1,7 +1,7 @@
 """One exception class per meaning, each carrying its HTTP status.
 
-Services raise these; the handler in ``kit/error_handler.py`` renders every error, ours or the framework's,
-as the error object of API.md.
+Services raise these; the handler in web/error_handler.py renders every error, ours or the framework's,
+as the error object of docs/api.md.
 """
 
 from __future__ import annotations

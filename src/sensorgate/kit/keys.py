@@ -1,6 +1,6 @@
 """API key secrets: `sgk_`, 22 random base62 characters, then a 6-character base62 CRC32 of what precedes it.
 
-32 characters in all (API.md). The checksum lets a mistyped or truncated key be refused without touching the
+32 characters in all (docs/api.md). The checksum lets a mistyped or truncated key be refused without touching the
 database, and lets secret scanners recognise leaked keys. The other credential kinds use the same shape with
 their own prefixes: a signing key's public id `sgp_` and secret `sgs_`, an OAuth client's id `sgc_` and secret
 `sgo_`. Signing secrets are longer (43 random characters, 256 bits), since they key an HMAC-SHA384.

@@ -1,7 +1,7 @@
 """Times, durations and time zones: reading them at the API edge, writing them, and the current time.
 
 Inside the service a time is an integer count of epoch milliseconds (UTC). On the wire it is ISO 8601 UTC with
-a Z and millisecond precision; callers may send ISO 8601 or integer epoch seconds (API.md).
+a Z and millisecond precision; callers may send ISO 8601 or integer epoch seconds (docs/api.md).
 Every parser raises ValueError with a message that names the field, which callers turn into a 400.
 """
 

@@ -1,4 +1,4 @@
-"""One handler renders every error, ours or the framework's, as the error object of API.md."""
+"""One handler renders every error, ours or the framework's, as the error object of docs/api.md."""
 
 from __future__ import annotations
 
