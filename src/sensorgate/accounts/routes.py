@@ -31,9 +31,22 @@ from sensorgate.kit.paging import DEFAULT_PAGE_SIZE, Page, PageNumber, PageSize
 from sensorgate.kit.times import iso, utcnow
 from sensorgate.settings import Settings
 
-DatabaseDep = NamedDependency[Database]
-SettingsDep = NamedDependency[Settings]
-ThrottleDep = NamedDependency[LoginThrottle]
+
+class AccountsState:
+    """What the account routes use of the app's state, which they ask for as the `app_state` dependency.
+
+    web.state.AppState is one; naming only what is used here keeps these routes from importing anything above
+    their own package.
+    """
+
+    __slots__ = ()
+    db: Database
+    settings: Settings
+    login_throttle: LoginThrottle
+
+
+AccountsStateDep = NamedDependency[AccountsState]
+
 # Login and account bodies are tiny; a small cap keeps a flood of large bodies cheap to refuse.
 SMALL_BODY = 16 * 1024
 
@@ -47,9 +60,7 @@ class AuthController(Controller):
         self,
         data: JSONBody[LoginIn],
         request: Request[Any, Any, Any],
-        db: DatabaseDep,
-        settings: SettingsDep,
-        login_throttle: ThrottleDep,
+        app_state: AccountsStateDep,
     ) -> Response[LoginOut]:
         """Log in to the console with email and password.
 
@@ -57,9 +68,9 @@ class AuthController(Controller):
         `X-CSRF-Token`. Repeated failures for one email or from one address answer 429 with Retry-After.
         """
         done = await sessions.log_in(
-            db,
-            login_throttle,
-            settings,
+            app_state.db,
+            app_state.login_throttle,
+            app_state.settings,
             data.email,
             data.password,
             ip=client_address(request),
@@ -72,8 +83,8 @@ class AuthController(Controller):
             expires_at=iso(opened.expires_at),
         )
         response = Response(body)
-        max_age = settings.session_hours * 3600
-        secure = settings.cookies_secure
+        max_age = app_state.settings.session_hours * 3600
+        secure = app_state.settings.cookies_secure
         response.set_cookie(
             SESSION_COOKIE,
             opened.token,
@@ -94,10 +105,10 @@ class AuthController(Controller):
         return response
 
     @post("/logout", status_code=204)
-    async def logout(self, principal: PrincipalDep, db: DatabaseDep) -> Response[None]:
+    async def logout(self, principal: PrincipalDep, app_state: AccountsStateDep) -> Response[None]:
         """End the console session. Needs the X-CSRF-Token header."""
         if principal.session_id is not None:
-            await db.write(sessions.close_session, principal.session_id)
+            await app_state.db.write(sessions.close_session, principal.session_id)
         response: Response[None] = Response(None, status_code=204)
         response.delete_cookie(SESSION_COOKIE)
         response.delete_cookie(CSRF_COOKIE)
@@ -105,9 +116,9 @@ class AuthController(Controller):
 
 
 @get("/v1/me", tags=["auth"])
-async def me(principal: PrincipalDep, db: DatabaseDep) -> MeOut:
+async def me(principal: PrincipalDep, app_state: AccountsStateDep) -> MeOut:
     """The caller: user, organizations with role and permissions, and how it authenticated."""
-    return await db.read(service.me, principal)
+    return await app_state.db.read(service.me, principal)
 
 
 class WorkspaceController(Controller):
@@ -116,17 +127,21 @@ class WorkspaceController(Controller):
 
     @get("/")
     async def list_workspaces(
-        self, principal: PrincipalDep, db: DatabaseDep, page: PageNumber = 1, size: PageSize = DEFAULT_PAGE_SIZE
+        self,
+        principal: PrincipalDep,
+        app_state: AccountsStateDep,
+        page: PageNumber = 1,
+        size: PageSize = DEFAULT_PAGE_SIZE,
     ) -> Page[WorkspaceOut]:
         """The workspaces of every organization the caller belongs to, by id."""
-        return await db.read(service.list_workspaces, principal, page, size)
+        return await app_state.db.read(service.list_workspaces, principal, page, size)
 
     @post("/", request_max_body_size=SMALL_BODY)
     async def create_workspace(
-        self, data: JSONBody[WorkspaceIn], principal: PrincipalDep, db: DatabaseDep
+        self, data: JSONBody[WorkspaceIn], principal: PrincipalDep, app_state: AccountsStateDep
     ) -> WorkspaceOut:
         """Create a workspace. Needs owner or admin. Slugs are unique across the installation (409 if taken)."""
-        return await db.write(service.create_workspace, principal, data, utcnow())
+        return await app_state.db.write(service.create_workspace, principal, data, utcnow())
 
 
 OrgSlug = Annotated[str, PathParameter(description="organization slug")]
@@ -141,23 +156,23 @@ class MembersController(Controller):
         self,
         org: OrgSlug,
         principal: PrincipalDep,
-        db: DatabaseDep,
+        app_state: AccountsStateDep,
         page: PageNumber = 1,
         size: PageSize = DEFAULT_PAGE_SIZE,
     ) -> Page[MemberOut]:
         """The organization's members. Needs access:manage (owner or admin)."""
-        return await db.read(service.list_members, principal, org, page, size)
+        return await app_state.db.read(service.list_members, principal, org, page, size)
 
     @post("/", request_max_body_size=SMALL_BODY)
     async def add_member(
-        self, org: OrgSlug, data: JSONBody[MemberIn], principal: PrincipalDep, db: DatabaseDep
+        self, org: OrgSlug, data: JSONBody[MemberIn], principal: PrincipalDep, app_state: AccountsStateDep
     ) -> MemberOut:
         """Add a member. A new email needs `password` and creates the account. Only owners add owners.
 
         `permissions` grants extra permissions on top of the role; today only `integrations:write`.
         """
         password_hash = await anyio.to_thread.run_sync(hash_password, data.password) if data.password else None
-        return await db.write(service.add_member, principal, org, data, password_hash, utcnow())
+        return await app_state.db.write(service.add_member, principal, org, data, password_hash, utcnow())
 
     @patch("/{user_id:int}", request_max_body_size=SMALL_BODY)
     async def update_member(
@@ -166,17 +181,17 @@ class MembersController(Controller):
         user_id: FromPath[int],
         data: JSONBody[MemberPatch],
         principal: PrincipalDep,
-        db: DatabaseDep,
+        app_state: AccountsStateDep,
     ) -> MemberOut:
         """Change a member's role or granted permissions. The last owner cannot be demoted (409)."""
-        return await db.write(service.update_member, principal, org, user_id, data)
+        return await app_state.db.write(service.update_member, principal, org, user_id, data)
 
     @delete("/{user_id:int}", status_code=204)
     async def remove_member(
-        self, org: OrgSlug, user_id: FromPath[int], principal: PrincipalDep, db: DatabaseDep
+        self, org: OrgSlug, user_id: FromPath[int], principal: PrincipalDep, app_state: AccountsStateDep
     ) -> None:
         """Remove a member. The last owner cannot be removed (409)."""
-        await db.write(service.remove_member, principal, org, user_id)
+        await app_state.db.write(service.remove_member, principal, org, user_id)
 
 
 ROUTES: list[ControllerRouterHandler] = [AuthController, me, WorkspaceController, MembersController]

@@ -16,49 +16,61 @@ from sensorgate.auth.scopes import Scope
 from sensorgate.db.engine import Database
 from sensorgate.kit.times import time_window, utcnow
 
-Time = Annotated[str | None, QueryParameter(max_length=40, description="ISO 8601 time or epoch seconds")]
 
-DatabaseDep = NamedDependency[Database]
+class AlarmsState:
+    """What the alarm routes use of the app's state, which they ask for as the `app_state` dependency.
+
+    web.state.AppState is one; naming only what is used here keeps these routes from importing anything above
+    their own package.
+    """
+
+    __slots__ = ()
+    db: Database
+
+
+AlarmsStateDep = NamedDependency[AlarmsState]
+
+Time = Annotated[str | None, QueryParameter(max_length=40, description="ISO 8601 time or epoch seconds")]
 
 
 @get("/v1/alarm-rules", tags=["alarms"], opt={"scope": Scope.DATA_READ})
-async def list_rules(principal: PrincipalDep, db: DatabaseDep) -> dict[str, list[RuleOut]]:
+async def list_rules(principal: PrincipalDep, app_state: AlarmsStateDep) -> dict[str, list[RuleOut]]:
     """Alarm rules of the workspaces the caller reaches (at most 1,000)."""
-    return {"items": await db.read(service.list_rules, principal)}
+    return {"items": await app_state.db.read(service.list_rules, principal)}
 
 
 @post("/v1/alarm-rules", tags=["alarms"], request_max_body_size=16 * 1024, opt={"scope": Scope.SENSORS_WRITE})
-async def create_rule(data: JSONBody[RuleIn], principal: PrincipalDep, db: DatabaseDep) -> RuleOut:
+async def create_rule(data: JSONBody[RuleIn], principal: PrincipalDep, app_state: AlarmsStateDep) -> RuleOut:
     """Create a rule: above or below `threshold`, or outside `low`..`high`, in the metric's canonical unit,
     held for `holdSeconds` before an alarm is raised. It watches one sensor, one device group, or the
     workspace. Rules are evaluated at ingest, backfill included. Needs sensors:write."""
-    return await db.write(service.create_rule, principal, data, utcnow())
+    return await app_state.db.write(service.create_rule, principal, data, utcnow())
 
 
 @delete("/v1/alarm-rules/{rule_id:int}", tags=["alarms"], status_code=204, opt={"scope": Scope.SENSORS_WRITE})
-async def delete_rule(rule_id: FromPath[int], principal: PrincipalDep, db: DatabaseDep) -> None:
+async def delete_rule(rule_id: FromPath[int], principal: PrincipalDep, app_state: AlarmsStateDep) -> None:
     """Delete a rule and its alarms. Needs sensors:write."""
-    await db.write(service.delete_rule, principal, rule_id)
+    await app_state.db.write(service.delete_rule, principal, rule_id)
 
 
 @get("/v1/alarms/active", tags=["alarms"], opt={"scope": Scope.DATA_READ})
-async def active_alarms(principal: PrincipalDep, db: DatabaseDep) -> dict[str, list[AlarmOut]]:
+async def active_alarms(principal: PrincipalDep, app_state: AlarmsStateDep) -> dict[str, list[AlarmOut]]:
     """Alarms raised and not yet resolved, newest first (at most 1,000)."""
-    items = await db.read(service.list_alarms, principal, active_only=True, start=None, end=None)
+    items = await app_state.db.read(service.list_alarms, principal, active_only=True, start=None, end=None)
     return {"items": items}
 
 
 @get("/v1/alarms", tags=["alarms"], opt={"scope": Scope.DATA_READ})
 async def alarm_history(
     principal: PrincipalDep,
-    db: DatabaseDep,
+    app_state: AlarmsStateDep,
     from_: Annotated[str | None, QueryParameter(name="from", max_length=40)] = None,
     to: Time = None,
 ) -> dict[str, list[AlarmOut]]:
     """Alarms active at any moment of the window (default: the last 24 hours), with raised and resolved
     times, newest first (at most 1,000)."""
     start, end = time_window(from_, to, None, int(utcnow().timestamp() * 1000))
-    items = await db.read(service.list_alarms, principal, active_only=False, start=start, end=end)
+    items = await app_state.db.read(service.list_alarms, principal, active_only=False, start=start, end=end)
     return {"items": items}
 
 

@@ -21,9 +21,21 @@ from sensorgate.db.engine import Database
 from sensorgate.kit.times import utcnow
 from sensorgate.settings import Settings
 
-DatabaseDep = NamedDependency[Database]
-SettingsDep = NamedDependency[Settings]
-VerifiersDep = NamedDependency[Verifiers]
+
+class KeysState:
+    """What the key routes use of the app's state, which they ask for as the `app_state` dependency.
+
+    web.state.AppState is one; naming only what is used here keeps these routes from importing anything above
+    their own package.
+    """
+
+    __slots__ = ()
+    db: Database
+    settings: Settings
+    verifiers: Verifiers
+
+
+KeysStateDep = NamedDependency[KeysState]
 
 
 def origin(request: Request[Any, Any, Any], settings: Settings) -> service.Origin:
@@ -47,8 +59,7 @@ class KeyController(Controller):
         request: Request[Any, Any, Any],
         data: JSONBody[KeyIn],
         principal: PrincipalDep,
-        db: DatabaseDep,
-        settings: SettingsDep,
+        app_state: KeysStateDep,
     ) -> KeyCreated:
         """Create an API key. The secret is in this response and never again.
 
@@ -57,22 +68,22 @@ class KeyController(Controller):
         default), 6m or 1y, within the organization's longest lifetime. One user has at most 5 active keys
         (an organization setting): the 6th answers 409.
         """
-        return await db.write(service.create_key, principal, data, origin(request, settings))
+        return await app_state.db.write(service.create_key, principal, data, origin(request, app_state.settings))
 
     @get("/")
     async def list_keys(
         self,
         principal: PrincipalDep,
-        db: DatabaseDep,
+        app_state: KeysStateDep,
         include_revoked: Annotated[bool, QueryParameter(name="includeRevoked")] = False,
     ) -> dict[str, list[KeyOut]]:
         """Your keys (all the organization's with access:manage), by id, at most 1,000. Never shows a secret."""
-        return {"items": await db.read(service.list_keys, principal, include_revoked)}
+        return {"items": await app_state.db.read(service.list_keys, principal, include_revoked)}
 
     @get("/{key_id:int}")
-    async def get_key(self, key_id: FromPath[int], principal: PrincipalDep, db: DatabaseDep) -> KeyOut:
+    async def get_key(self, key_id: FromPath[int], principal: PrincipalDep, app_state: KeysStateDep) -> KeyOut:
         """One key. A key you may not see answers 404."""
-        return await db.read(service.get_key, principal, key_id)
+        return await app_state.db.read(service.get_key, principal, key_id)
 
     @patch("/{key_id:int}", request_max_body_size=16 * 1024)
     async def update_key(
@@ -80,8 +91,7 @@ class KeyController(Controller):
         request: Request[Any, Any, Any],
         key_id: FromPath[int],
         principal: PrincipalDep,
-        db: DatabaseDep,
-        settings: SettingsDep,
+        app_state: KeysStateDep,
     ) -> KeyOut:
         """Edit name, description, owner, email, canRenew, or lifetimeDays (for later reissues and renewals).
 
@@ -89,7 +99,9 @@ class KeyController(Controller):
         create a new key for new access.
         """
         changes = lifecycle.parse_patch(await request.body())
-        return await db.write(lifecycle.update_key, principal, key_id, changes, origin(request, settings))
+        return await app_state.db.write(
+            lifecycle.update_key, principal, key_id, changes, origin(request, app_state.settings)
+        )
 
     @post("/{key_id:int}/reissue", status_code=201, request_max_body_size=4 * 1024)
     async def reissue_key(
@@ -97,14 +109,15 @@ class KeyController(Controller):
         request: Request[Any, Any, Any],
         key_id: FromPath[int],
         principal: PrincipalDep,
-        db: DatabaseDep,
-        settings: SettingsDep,
+        app_state: KeysStateDep,
         data: JSONBody[ReissueIn | None] = None,
     ) -> KeyCreated:
         """A new secret with the same permissions, shown this once. The old secret stays valid until its own
         expiry, or until `oldSecretExpiresAt` when that is earlier."""
         old = lifecycle.old_expiry(data.old_secret_expires_at if data else None)
-        return await db.write(lifecycle.reissue_key, principal, key_id, origin(request, settings), old)
+        return await app_state.db.write(
+            lifecycle.reissue_key, principal, key_id, origin(request, app_state.settings), old
+        )
 
     @post("/{key_id:int}/revoke", status_code=200)
     async def revoke_key(
@@ -112,13 +125,13 @@ class KeyController(Controller):
         request: Request[Any, Any, Any],
         key_id: FromPath[int],
         principal: PrincipalDep,
-        db: DatabaseDep,
-        settings: SettingsDep,
-        verifiers: VerifiersDep,
+        app_state: KeysStateDep,
     ) -> KeyOut:
         """Revoke a key and all its secrets, for good. Refused everywhere within a second."""
-        key, hashes = await db.write(service.revoke_key, principal, key_id, origin(request, settings), delete=False)
-        verifiers.forget(key, hashes)
+        key, hashes = await app_state.db.write(
+            service.revoke_key, principal, key_id, origin(request, app_state.settings), delete=False
+        )
+        app_state.verifiers.forget(key, hashes)
         return key
 
     @delete("/{key_id:int}", status_code=204)
@@ -127,22 +140,20 @@ class KeyController(Controller):
         request: Request[Any, Any, Any],
         key_id: FromPath[int],
         principal: PrincipalDep,
-        db: DatabaseDep,
-        settings: SettingsDep,
-        verifiers: VerifiersDep,
+        app_state: KeysStateDep,
     ) -> None:
         """Delete a key: revoked for good and listed only with includeRevoked=true. The audit trail stays."""
-        key, hashes = await db.write(service.revoke_key, principal, key_id, origin(request, settings), delete=True)
-        verifiers.forget(key, hashes)
+        key, hashes = await app_state.db.write(
+            service.revoke_key, principal, key_id, origin(request, app_state.settings), delete=True
+        )
+        app_state.verifiers.forget(key, hashes)
 
 
 @get("/v1/token/renew", tags=["keys"])
-async def renew_token(
-    request: Request[Any, Any, Any], principal: PrincipalDep, db: DatabaseDep, settings: SettingsDep
-) -> RenewOut:
+async def renew_token(request: Request[Any, Any, Any], principal: PrincipalDep, app_state: KeysStateDep) -> RenewOut:
     """Called with a key that has canRenew, before it expires: a new secret with the same permissions and a
     fresh lifetime. The calling secret stays valid until its own expiry."""
-    return await db.write(lifecycle.renew, principal, origin(request, settings))
+    return await app_state.db.write(lifecycle.renew, principal, origin(request, app_state.settings))
 
 
 ROUTES: list[ControllerRouterHandler] = [KeyController, renew_token]

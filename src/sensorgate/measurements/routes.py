@@ -24,8 +24,21 @@ from sensorgate.measurements.schemas import AggregateOut, HistoryOut, LatestOut
 from sensorgate.measurements.series_access import parse_ids, parse_names
 from sensorgate.settings import Settings
 
-DatabaseDep = NamedDependency[Database]
-SettingsDep = NamedDependency[Settings]
+
+class MeasurementsState:
+    """What the measurement routes use of the app's state, which they ask for as the `app_state` dependency.
+
+    web.state.AppState is one; naming only what is used here keeps these routes from importing anything above
+    their own package.
+    """
+
+    __slots__ = ()
+    db: Database
+    settings: Settings
+
+
+MeasurementsStateDep = NamedDependency[MeasurementsState]
+
 # 100,000 points of about 90 bytes each, with room to spare.
 BACKFILL_BODY = 16 * 1024 * 1024
 _encode = msgspec.json.Encoder().encode
@@ -50,8 +63,7 @@ class MeasurementController(Controller):
         self,
         request: Request[Any, Any, Any],
         principal: PrincipalDep,
-        db: DatabaseDep,
-        settings: SettingsDep,
+        app_state: MeasurementsStateDep,
         sensor: Ids = None,
         metric: Names = None,
         unit: Unit = None,
@@ -59,7 +71,7 @@ class MeasurementController(Controller):
         """The newest value of each series, with its novelty: new, expiring (older than 3 reporting
         intervals) or old (older than 6). Without `sensor`, every series the caller reaches (at most 10,000).
         Answers 304 to a matching If-None-Match."""
-        out = await db.read(
+        out = await app_state.db.read(
             latest.latest_values, principal, parse_ids(sensor, "sensor", 1000), parse_names(metric), unit, _now_ms()
         )
         request.scope[POINTS_KEY] = len(out.items)  # type: ignore[literal-required]
@@ -70,8 +82,7 @@ class MeasurementController(Controller):
         self,
         request: Request[Any, Any, Any],
         principal: PrincipalDep,
-        db: DatabaseDep,
-        settings: SettingsDep,
+        app_state: MeasurementsStateDep,
         sensor: Ids = None,
         metric: Names = None,
         from_: Annotated[str | None, QueryParameter(name="from", max_length=40)] = None,
@@ -88,7 +99,7 @@ class MeasurementController(Controller):
         arrive: the window is fixed by the first page. Answers 304 to a matching If-None-Match.
         """
         span = time_window(from_, to, last, _now_ms())
-        out = await db.read(
+        out = await app_state.db.read(
             history.history,
             principal,
             sensor_ids=parse_ids(sensor, "sensor"),
@@ -98,7 +109,7 @@ class MeasurementController(Controller):
             descending=order == "desc",
             limit=limit,
             cursor=cursor,
-            cursor_key=cursor_key(settings.secret_key),
+            cursor_key=cursor_key(app_state.settings.secret_key),
         )
         request.scope[POINTS_KEY] = len(out.items)  # type: ignore[literal-required]
         return conditional(request, _encode(out))
@@ -108,8 +119,7 @@ class MeasurementController(Controller):
         self,
         request: Request[Any, Any, Any],
         principal: PrincipalDep,
-        db: DatabaseDep,
-        settings: SettingsDep,
+        app_state: MeasurementsStateDep,
         sensor: Ids = None,
         metric: Names = None,
         from_: Annotated[str | None, QueryParameter(name="from", max_length=40)] = None,
@@ -123,7 +133,7 @@ class MeasurementController(Controller):
         (days are 23 or 25 hours long across DST changes); shorter ones to the UTC epoch. The window is
         widened to whole buckets (default: the last 24 hours); empty buckets are left out."""
         wanted = aggregate.parse_request(from_, to, bucket, fn, tz, _now_ms())
-        out = await db.read(
+        out = await app_state.db.read(
             aggregate.aggregate, principal, parse_ids(sensor, "sensor"), parse_names(metric), unit, wanted
         )
         request.scope[POINTS_KEY] = len(out.items)  # type: ignore[literal-required]
@@ -131,7 +141,7 @@ class MeasurementController(Controller):
 
     @post("/", request_max_body_size=BACKFILL_BODY, status_code=200, opt={"scope": Scope.DATA_WRITE})
     async def backfill(
-        self, request: Request[Any, Any, Any], principal: PrincipalDep, db: DatabaseDep, settings: SettingsDep
+        self, request: Request[Any, Any, Any], principal: PrincipalDep, app_state: MeasurementsStateDep
     ) -> ingest.IngestOut:
         """Write up to 100,000 points atomically, as JSON `{"items": [...]}` or as CSV (`Content-Type:
         text/csv`, header `sensor,metric,value,time`). Needs data:write.
@@ -150,7 +160,7 @@ class MeasurementController(Controller):
                 raise BadRequest(f"invalid request body: {exc}") from None
             except msgspec.DecodeError as exc:
                 raise BadRequest(f"malformed JSON body: {exc}") from None
-        return await db.write(ingest.ingest, principal, items, _now_ms())
+        return await app_state.db.write(ingest.ingest, principal, items, _now_ms())
 
 
 ROUTES: list[ControllerRouterHandler] = [MeasurementController]

@@ -17,10 +17,22 @@ from sensorgate.kit.times import utcnow
 from sensorgate.sensors import service, units
 from sensorgate.sensors.schemas import AssetOut, DeviceGroupOut, SensorIn, SensorOut, SensorPatch
 
+
+class SensorsState:
+    """What the sensor routes use of the app's state, which they ask for as the `app_state` dependency.
+
+    web.state.AppState is one; naming only what is used here keeps these routes from importing anything above
+    their own package.
+    """
+
+    __slots__ = ()
+    db: Database
+
+
+SensorsStateDep = NamedDependency[SensorsState]
+
 # A sensor with 32 metrics, 16 assets and 32 tags fits well inside this.
 SENSOR_BODY = 64 * 1024
-
-DatabaseDep = NamedDependency[Database]
 
 
 @get("/v1/metrics", tags=["measurements"])
@@ -37,7 +49,7 @@ class SensorController(Controller):
     async def list_sensors(
         self,
         principal: PrincipalDep,
-        db: DatabaseDep,
+        app_state: SensorsStateDep,
         workspace_id: Annotated[int | None, QueryParameter(name="workspaceId")] = None,
         device_group: Annotated[str | None, QueryParameter(name="deviceGroup", max_length=100)] = None,
         asset: Annotated[str | None, QueryParameter(max_length=200)] = None,
@@ -46,7 +58,7 @@ class SensorController(Controller):
         size: PageSize = DEFAULT_PAGE_SIZE,
     ) -> Page[SensorOut]:
         """The sensors the caller reaches, by id, with their metrics and last reading time."""
-        return await db.read(
+        return await app_state.db.read(
             service.list_sensors,
             principal,
             workspace_id=workspace_id,
@@ -58,42 +70,48 @@ class SensorController(Controller):
         )
 
     @get("/{sensor_id:int}", opt={"scope": Scope.DATA_READ})
-    async def get_sensor(self, sensor_id: FromPath[int], principal: PrincipalDep, db: DatabaseDep) -> SensorOut:
+    async def get_sensor(
+        self, sensor_id: FromPath[int], principal: PrincipalDep, app_state: SensorsStateDep
+    ) -> SensorOut:
         """One sensor. Another tenant's sensor answers 404."""
-        return await db.read(service.get_sensor, principal, sensor_id)
+        return await app_state.db.read(service.get_sensor, principal, sensor_id)
 
     @post("/", request_max_body_size=SENSOR_BODY, opt={"scope": Scope.SENSORS_WRITE})
-    async def create_sensor(self, data: JSONBody[SensorIn], principal: PrincipalDep, db: DatabaseDep) -> SensorOut:
+    async def create_sensor(
+        self, data: JSONBody[SensorIn], principal: PrincipalDep, app_state: SensorsStateDep
+    ) -> SensorOut:
         """Create a sensor with its metrics. Needs sensors:write.
 
         Known metrics (GET /v1/metrics) are stored in their canonical unit; `unit` says what the device
         sends, and backfilled values are converted. A virtual metric gives `expression` and `inputs`.
         """
-        return await db.write(service.create_sensor, principal, data, utcnow())
+        return await app_state.db.write(service.create_sensor, principal, data, utcnow())
 
     @patch("/{sensor_id:int}", request_max_body_size=SENSOR_BODY, opt={"scope": Scope.SENSORS_WRITE})
     async def update_sensor(
-        self, sensor_id: FromPath[int], data: JSONBody[SensorPatch], principal: PrincipalDep, db: DatabaseDep
+        self, sensor_id: FromPath[int], data: JSONBody[SensorPatch], principal: PrincipalDep, app_state: SensorsStateDep
     ) -> SensorOut:
         """Change a sensor. Fields left out stay; `metrics` adds metrics. Needs sensors:write."""
-        return await db.write(service.update_sensor, principal, sensor_id, data, utcnow())
+        return await app_state.db.write(service.update_sensor, principal, sensor_id, data, utcnow())
 
     @delete("/{sensor_id:int}", status_code=204, opt={"scope": Scope.SENSORS_WRITE})
-    async def delete_sensor(self, sensor_id: FromPath[int], principal: PrincipalDep, db: DatabaseDep) -> None:
+    async def delete_sensor(
+        self, sensor_id: FromPath[int], principal: PrincipalDep, app_state: SensorsStateDep
+    ) -> None:
         """Delete a sensor with all its data. Needs sensors:write."""
-        await db.write(service.delete_sensor, principal, sensor_id)
+        await app_state.db.write(service.delete_sensor, principal, sensor_id)
 
 
 @get("/v1/device-groups", tags=["sensors"], opt={"scope": Scope.DATA_READ})
-async def list_device_groups(principal: PrincipalDep, db: DatabaseDep) -> dict[str, list[DeviceGroupOut]]:
+async def list_device_groups(principal: PrincipalDep, app_state: SensorsStateDep) -> dict[str, list[DeviceGroupOut]]:
     """Device groups of the workspaces the caller reaches (at most 1,000)."""
-    return {"items": await db.read(service.list_device_groups, principal)}
+    return {"items": await app_state.db.read(service.list_device_groups, principal)}
 
 
 @get("/v1/assets", tags=["sensors"], opt={"scope": Scope.DATA_READ})
-async def list_assets(principal: PrincipalDep, db: DatabaseDep) -> dict[str, list[AssetOut]]:
+async def list_assets(principal: PrincipalDep, app_state: SensorsStateDep) -> dict[str, list[AssetOut]]:
     """Assets (named groups of sensors) of the workspaces the caller reaches (at most 1,000)."""
-    return {"items": await db.read(service.list_assets, principal)}
+    return {"items": await app_state.db.read(service.list_assets, principal)}
 
 
 ROUTES: list[ControllerRouterHandler] = [list_metrics, SensorController, list_device_groups, list_assets]

@@ -21,10 +21,23 @@ from sensorgate.usage import key_log, report
 from sensorgate.usage.limits import CredentialLimiter
 from sensorgate.usage.recorder import UsageRecorder
 
+
+class UsageState:
+    """What the usage routes use of the app's state, which they ask for as the `app_state` dependency.
+
+    web.state.AppState is one; naming only what is used here keeps these routes from importing anything above
+    their own package.
+    """
+
+    __slots__ = ()
+    db: Database
+    usage: UsageRecorder
+    limits: CredentialLimiter
+
+
+UsageStateDep = NamedDependency[UsageState]
+
 logger = logging.getLogger(__name__)
-DatabaseDep = NamedDependency[Database]
-UsageDep = NamedDependency[UsageRecorder]
-LimitsDep = NamedDependency[CredentialLimiter]
 
 
 async def _flush(usage: UsageRecorder, db: Database) -> None:
@@ -43,9 +56,7 @@ class KeyUsageController(Controller):
     async def key_usage(
         self,
         principal: PrincipalDep,
-        db: DatabaseDep,
-        usage_recorder: UsageDep,
-        rate_limiter: LimitsDep,
+        app_state: UsageStateDep,
         day: Annotated[str | None, QueryParameter(name="date", max_length=10)] = None,
     ) -> report.UsageReport:
         """Calls per key on one UTC day (`date=YYYY-MM-DD`, today by default, kept 400 days): requests served and
@@ -54,9 +65,9 @@ class KeyUsageController(Controller):
         you may see, or with usage:read, the calling key and the keys it created."""
         when = report.parse_day(day, utcnow())
         visible = reportable_keys(principal, Scope.USAGE_READ)
-        await _flush(usage_recorder, db)
-        found = await db.read(report.usage_report, visible, when)
-        return await report.add_counts(found, rate_limiter, utcnow().date())
+        await _flush(app_state.usage, app_state.db)
+        found = await app_state.db.read(report.usage_report, visible, when)
+        return await report.add_counts(found, app_state.limits, utcnow().date())
 
     @get(
         "/{key_id:int}/log",
@@ -66,8 +77,7 @@ class KeyUsageController(Controller):
         self,
         key_id: FromPath[int],
         principal: PrincipalDep,
-        db: DatabaseDep,
-        usage_recorder: UsageDep,
+        app_state: UsageStateDep,
         start: Annotated[str | None, QueryParameter(name="from", max_length=40)] = None,
         end: Annotated[str | None, QueryParameter(name="to", max_length=40)] = None,
         fmt: Annotated[Literal["json", "csv"], QueryParameter(name="format")] = "json",
@@ -77,8 +87,8 @@ class KeyUsageController(Controller):
         the last address and user agent) and refused (per minute and reason). `format=csv` answers text/csv.
         Needs the key to be yours to see, or audit:read on a key reading itself or the keys it created."""
         lower, upper = key_log.window(start, end, utcnow())
-        await _flush(usage_recorder, db)
-        trail = await db.read(key_log.read_log, principal, key_id, lower, upper)
+        await _flush(app_state.usage, app_state.db)
+        trail = await app_state.db.read(key_log.read_log, principal, key_id, lower, upper)
         if fmt == "csv":
             return Response(
                 key_log.to_csv(trail).encode(),

@@ -10,18 +10,25 @@ from dataclasses import dataclass
 
 from litestar.di import NamedDependency
 
+from sensorgate.accounts.routes import AccountsState
 from sensorgate.accounts.throttle import LoginThrottle
+from sensorgate.alarms.routes import AlarmsState
 from sensorgate.auth.guard import Guard
+from sensorgate.credentials.oauth.routes import OAuthState
 from sensorgate.credentials.oauth.server import OAuthServer
+from sensorgate.credentials.routes import KeysState
 from sensorgate.credentials.verifiers import Verifiers
 from sensorgate.db.engine import Database
+from sensorgate.measurements.routes import MeasurementsState
+from sensorgate.sensors.routes import SensorsState
 from sensorgate.settings import Settings
 from sensorgate.usage.limits import CredentialLimiter
 from sensorgate.usage.recorder import UsageRecorder
+from sensorgate.usage.routes import UsageState
 
 
 @dataclass(frozen=True, slots=True)
-class AppState:
+class AppState(AccountsState, SensorsState, AlarmsState, MeasurementsState, KeysState, OAuthState, UsageState):
     settings: Settings
     db: Database
     guard: Guard

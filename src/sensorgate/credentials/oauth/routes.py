@@ -21,8 +21,21 @@ from sensorgate.credentials.routes import origin
 from sensorgate.kit.times import utcnow
 from sensorgate.settings import Settings
 
-OAuthDep = NamedDependency[OAuthServer]
-SettingsDep = NamedDependency[Settings]
+
+class OAuthState:
+    """What the OAuth routes use of the app's state, which they ask for as the `app_state` dependency.
+
+    web.state.AppState is one; naming only what is used here keeps these routes from importing anything above
+    their own package.
+    """
+
+    __slots__ = ()
+    settings: Settings
+    oauth: OAuthServer
+
+
+OAuthStateDep = NamedDependency[OAuthState]
+
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 # The next key is published a day before it signs, so a JWKS a few minutes old is always good enough.
 JWKS_CACHE = {"Cache-Control": "public, max-age=300"}
@@ -74,7 +87,7 @@ async def _form(request: Request[Any, Any, Any]) -> dict[str, str]:
     request_max_body_size=FORM_BYTES,
     operation_class=_form_operation(TOKEN_FIELDS, ["grant_type"]),
 )
-async def token(request: Request[Any, Any, Any], oauth: OAuthDep, settings: SettingsDep) -> Response[TokenOut]:
+async def token(request: Request[Any, Any, Any], app_state: OAuthStateDep) -> Response[TokenOut]:
     """An access token for an OAuth client (RFC 6749 §4.4): `grant_type=client_credentials`, with the client's
     id and secret in HTTP Basic or in the form (client_secret_post), and an optional `scope` that narrows the
     client's. The token is a JWT (RFC 9068) signed with a key from /.well-known/jwks.json; send it as
@@ -85,7 +98,9 @@ async def token(request: Request[Any, Any, Any], oauth: OAuthDep, settings: Sett
     per 15 minutes per client; the next gets 429 with Retry-After.
     """
     form = await _form(request)
-    issued, rate = await oauth.token(form, request.headers.get("authorization"), origin(request, settings))
+    issued, rate = await app_state.oauth.token(
+        form, request.headers.get("authorization"), origin(request, app_state.settings)
+    )
     return Response(issued, media_type=MediaType.JSON, headers={**NO_STORE, **(rate.headers() if rate else {})})
 
 
@@ -96,11 +111,11 @@ async def token(request: Request[Any, Any, Any], oauth: OAuthDep, settings: Sett
     request_max_body_size=FORM_BYTES,
     operation_class=_form_operation(TOKEN_ARGUMENT_FIELDS, ["token"]),
 )
-async def revoke(request: Request[Any, Any, Any], oauth: OAuthDep, settings: SettingsDep) -> Response[bytes]:
+async def revoke(request: Request[Any, Any, Any], app_state: OAuthStateDep) -> Response[bytes]:
     """Revoke one of the client's own access tokens (RFC 7009), with the same client authentication as the token
     endpoint. Refused everywhere within a second. An unknown, malformed or expired token also gets 200."""
     form = await _form(request)
-    await oauth.revoke(form, request.headers.get("authorization"), origin(request, settings))
+    await app_state.oauth.revoke(form, request.headers.get("authorization"), origin(request, app_state.settings))
     return Response(b"", media_type=MediaType.TEXT, headers=NO_STORE)
 
 
@@ -111,21 +126,21 @@ async def revoke(request: Request[Any, Any, Any], oauth: OAuthDep, settings: Set
     request_max_body_size=FORM_BYTES,
     operation_class=_form_operation(TOKEN_ARGUMENT_FIELDS, ["token"]),
 )
-async def introspect(
-    request: Request[Any, Any, Any], oauth: OAuthDep, settings: SettingsDep
-) -> Response[IntrospectionOut]:
+async def introspect(request: Request[Any, Any, Any], app_state: OAuthStateDep) -> Response[IntrospectionOut]:
     """Whether one of the client's own access tokens is active (RFC 7662), with its claims when it is.
     Another client's token, or one that is expired, revoked or not ours, is `{"active": false}`."""
     form = await _form(request)
-    found = await oauth.introspect(form, request.headers.get("authorization"), origin(request, settings))
+    found = await app_state.oauth.introspect(
+        form, request.headers.get("authorization"), origin(request, app_state.settings)
+    )
     return Response(found, media_type=MediaType.JSON, headers=NO_STORE)
 
 
 @get("/.well-known/jwks.json", tags=["oauth"])
-async def jwks(oauth: OAuthDep) -> Response[Jwks]:
+async def jwks(app_state: OAuthStateDep) -> Response[Jwks]:
     """The public keys (RFC 7517) that verify access tokens: the signing key, its successor once it is due, and
     retired keys until the last token they signed has expired. Public keys only."""
-    return Response(await oauth.keys.jwks(utcnow()), media_type=MediaType.JSON, headers=JWKS_CACHE)
+    return Response(await app_state.oauth.keys.jwks(utcnow()), media_type=MediaType.JSON, headers=JWKS_CACHE)
 
 
 ROUTES: list[ControllerRouterHandler] = [token, revoke, introspect, jwks]
