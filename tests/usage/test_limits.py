@@ -15,9 +15,9 @@ from litestar.testing import TestClient
 
 from sensorgate.accounts.models import organizations
 from sensorgate.app import create_app
+from sensorgate.credentials.plans import DEFAULT_PLAN, effective_plan
 from sensorgate.db.engine import Database
 from sensorgate.settings import Settings
-from sensorgate.usage.plans import DEFAULT_PLAN, effective_plan
 from tests.conftest import assert_error, make_settings
 from tests.credentials.test_keys_api import as_key, create
 from tests.credentials.test_oauth import oauth_client, request_token

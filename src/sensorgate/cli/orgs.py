@@ -9,10 +9,10 @@ import msgspec
 
 from sensorgate.accounts import service as accounts
 from sensorgate.cli.common import console, db_option, require_newest_schema, settings_for
+from sensorgate.credentials import plans
 from sensorgate.credentials.schemas import LimitsIn, check_window
 from sensorgate.db.engine import Database, create_engine
 from sensorgate.kit.errors import ApiError
-from sensorgate.usage import plans
 
 
 @click.group()

@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from sensorgate.accounts import store as accounts_store
 from sensorgate.auth.principal import Principal
 from sensorgate.auth.scopes import DEFAULT_SCOPES, GRANTED_BY, Scope
-from sensorgate.credentials import store
+from sensorgate.credentials import lineage, plans, store
 from sensorgate.credentials.schemas import DEFAULT_EXPIRY, EXPIRY_PRESETS, KeyIn
 from sensorgate.kit.errors import BadRequest, Conflict, Forbidden, NotFound
-from sensorgate.kit.times import parse_time
+from sensorgate.kit.times import iso, parse_time
 from sensorgate.sensors import store as sensors_store
 
 
@@ -101,6 +101,11 @@ def device_group(conn: sa.Connection, principal: Principal, body: KeyIn, mode: s
     return int(row.id)
 
 
+def maker_of(conn: sa.Connection, principal: Principal) -> Any | None:
+    """The row of the key that is making a key, or None when a user or the operator is."""
+    return None if principal.credential_id is None else store.credential(conn, principal.credential_id)
+
+
 def expiry(conn: sa.Connection, principal: Principal, organization_id: int, body: KeyIn, now: datetime) -> datetime:
     longest = accounts_store.organization_by_id(conn, organization_id).max_key_lifetime_days
     if body.expires_at is not None:
@@ -114,18 +119,51 @@ def expiry(conn: sa.Connection, principal: Principal, organization_id: int, body
         expires = now + timedelta(days=EXPIRY_PRESETS[body.expires_in or DEFAULT_EXPIRY])
     if expires > now + timedelta(days=longest):
         raise BadRequest(f"this organization allows keys of at most {longest} days")
-    if principal.credential_id is not None:
-        own = store.newest_expiry(conn, principal.credential_id)
-        if own is not None and expires > own:
-            raise Forbidden("a key cannot create a key that outlives it; ask for an earlier expiresAt")
+    maker = maker_of(conn, principal)
+    if maker is not None:
+        line = lineage.line_from(conn, maker)
+        if line.expires_at is not None and expires > line.expires_at:
+            if body.expires_at is None and body.expires_in is None:
+                return line.expires_at  # no lifetime asked for: the default, ending with the maker's
+            raise Forbidden(
+                f"a key cannot create a key that outlives it: ask for an expiry no later than {iso(line.expires_at)}"
+            )
     return expires
 
 
-def limits(body: KeyIn) -> dict[str, Any] | None:
-    """The key's own limits as stored: only the fields given (the window was checked with the body)."""
+def ip_allowlist(maker: Any | None, body: KeyIn) -> list[str]:
+    """The new key's addresses: within its maker's, when the maker is pinned (none given: the maker's own)."""
+    if maker is None or not maker.ip_allowlist:
+        return body.ip_allowlist
+    if not body.ip_allowlist:
+        return list(maker.ip_allowlist)
+    outside = lineage.within(body.ip_allowlist, list(maker.ip_allowlist))
+    if outside:
+        raise Forbidden(
+            f"a key pinned to {', '.join(maker.ip_allowlist)} can only create keys pinned within it; "
+            f"not within it: {', '.join(outside)}"
+        )
+    return body.ip_allowlist
+
+
+def can_renew(conn: sa.Connection, maker: Any | None, wanted: bool) -> bool:
+    """canRenew, only where every key above may renew too."""
+    if wanted and maker is not None and not lineage.line_from(conn, maker).can_renew:
+        raise Forbidden("a key that cannot renew cannot make a key that can (canRenew)")
+    return wanted
+
+
+def limits(conn: sa.Connection, maker: Any | None, body: KeyIn) -> dict[str, Any] | None:
+    """The key's own limits as stored, only the fields given; for a key made by a key, none looser than the
+    maker's plan (which keeps holding it: plans.plans_of)."""
     if body.limits is None:
         return None
-    return {k: v for k, v in msgspec.structs.asdict(body.limits).items() if v is not None}
+    own = {k: v for k, v in msgspec.structs.asdict(body.limits).items() if v is not None}
+    if maker is not None:
+        looser = plans.looser_than(own, plans.plans_of(conn, [maker.id])[maker.id])
+        if looser:
+            raise Forbidden(f"a key cannot make a key with looser limits than its own: {'; '.join(looser)}")
+    return own
 
 
 def creator_of(conn: sa.Connection, credential_id: int) -> int | None:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from sensorgate.accounts import store as accounts_store
 from sensorgate.auth.principal import Principal
-from sensorgate.credentials import minting, store
+from sensorgate.credentials import lineage, minting, store
 from sensorgate.credentials.schemas import KeyCreated, KeyIn, KeyOut, KeyPatch, RenewOut
 from sensorgate.credentials.service import Origin, audit, key_out, writable_key
 from sensorgate.kit.errors import BadRequest, Conflict, Forbidden, NotFound, Unprocessable
@@ -75,6 +75,7 @@ def update_key(conn: sa.Connection, principal: Principal, key_id: int, patch: Ke
             values[column] = value
     if patch.lifetime_days is not None and patch.lifetime_days > _longest(conn, row.organization_id):
         raise BadRequest(f"this organization allows keys of at most {_longest(conn, row.organization_id)} days")
+    _check_within_makers(conn, row, patch, request.now)
     if values:
         store.update_credential(conn, key_id, {**values, "updated_at": request.now})
         changed = sorted(k for k in msgspec.structs.asdict(patch) if getattr(patch, k) is not None)
@@ -82,11 +83,35 @@ def update_key(conn: sa.Connection, principal: Principal, key_id: int, patch: Ke
     return key_out(conn, key_id)
 
 
+def _check_within_makers(conn: sa.Connection, row: Any, patch: KeyPatch, now: datetime) -> None:
+    """An edit may not let a key made by a key outlive its makers, nor renew where they cannot."""
+    line = lineage.makers(conn, row)
+    if not line.any:
+        return
+    if patch.can_renew and not line.can_renew:
+        raise Forbidden("a key made by a key that cannot renew cannot renew either (canRenew)")
+    if patch.lifetime_days is not None and line.expires_at is not None:
+        left = (line.expires_at - now) // timedelta(days=1)
+        if now + timedelta(days=patch.lifetime_days) > line.expires_at:
+            raise Forbidden(
+                f"a key made by a key cannot outlive it: lifetimeDays at most {max(left, 0)}, since the key that "
+                f"made it expires {iso(line.expires_at)}"
+            )
+
+
 def _new_secret(conn: sa.Connection, row: Any, request: Origin) -> tuple[str, datetime]:
+    """A secret for the key with its lifetime, never past the expiry of the keys that made it."""
     if row.revoked_at is not None:
         raise Conflict("a revoked key cannot get a new secret; create a new key")
     days = min(row.lifetime_days, _longest(conn, row.organization_id))
+    line = lineage.makers(conn, row)
+    if line.revoked:
+        raise Conflict("the key that made this key is revoked, so this key cannot get a new secret")
     expires = request.now + timedelta(days=days)
+    if line.expires_at is not None and expires > line.expires_at:
+        expires = line.expires_at
+    if expires <= request.now:
+        raise Conflict("the key that made this key has expired, so this key cannot get a new secret")
     secret, stored = minting.mint(row.kind, request.pepper, request.master_key)
     store.insert_secret(conn, {"credential_id": row.id, **stored, "created_at": request.now, "expires_at": expires})
     return secret, expires
@@ -122,6 +147,8 @@ def renew(conn: sa.Connection, principal: Principal, request: Origin) -> RenewOu
         raise NotFound("key not found")
     if not row.can_renew:
         raise Forbidden("this key cannot be renewed (canRenew is false); ask its owner to reissue it")
+    if not lineage.makers(conn, row).can_renew:
+        raise Forbidden("this key cannot be renewed: the key that made it cannot renew; ask its owner to reissue it")
     secret, expires = _new_secret(conn, row, request)
     audit(conn, principal, row.organization_id, row.id, "renewed", request, {})
     return RenewOut(token=secret, expires_at=iso(expires))

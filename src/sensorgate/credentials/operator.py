@@ -55,9 +55,8 @@ def list_keys(
 
 
 def revoke(conn: sa.Connection, key_id: int, request: service.Origin) -> KeyOut:
-    # The secret hashes are for a server's cache; a running server drops its cached entry within a second anyway.
-    key, _hashes = service.revoke_key(conn, _operator_of_key(conn, key_id), key_id, request, delete=False)
-    return key
+    # The secret hashes are for a server's cache; a running server drops its cached entries within a second anyway.
+    return service.revoke_key(conn, _operator_of_key(conn, key_id), key_id, request, delete=False).key
 
 
 def reissue(conn: sa.Connection, key_id: int, request: service.Origin, old_expires: datetime | None) -> KeyCreated:

@@ -127,12 +127,13 @@ class KeyController(Controller):
         principal: PrincipalDep,
         app_state: KeysStateDep,
     ) -> KeyOut:
-        """Revoke a key and all its secrets, for good. Refused everywhere within a second."""
-        key, hashes = await app_state.db.write(
+        """Revoke a key and all its secrets, for good, and every key made through it. Refused everywhere within a
+        second."""
+        revoked = await app_state.db.write(
             service.revoke_key, principal, key_id, origin(request, app_state.settings), delete=False
         )
-        app_state.verifiers.forget(key, hashes)
-        return key
+        app_state.verifiers.forget(revoked)
+        return revoked.key
 
     @delete("/{key_id:int}", status_code=204)
     async def delete_key(
@@ -142,11 +143,12 @@ class KeyController(Controller):
         principal: PrincipalDep,
         app_state: KeysStateDep,
     ) -> None:
-        """Delete a key: revoked for good and listed only with includeRevoked=true. The audit trail stays."""
-        key, hashes = await app_state.db.write(
+        """Delete a key: revoked for good (with every key made through it) and listed only with
+        includeRevoked=true. The audit trail stays."""
+        revoked = await app_state.db.write(
             service.revoke_key, principal, key_id, origin(request, app_state.settings), delete=True
         )
-        app_state.verifiers.forget(key, hashes)
+        app_state.verifiers.forget(revoked)
 
 
 @get("/v1/token/renew", tags=["keys"])

@@ -39,6 +39,7 @@ def create_key(conn: sa.Connection, principal: Principal, body: KeyIn, request: 
     scopes = grants.scopes(principal, organization_id, body)
     group = grants.device_group(conn, principal, body, mode, workspace_ids)
     expires = grants.expiry(conn, principal, organization_id, body, request.now)
+    maker = grants.maker_of(conn, principal)
     try:
         preferred = {m: units.normalize_unit(m, u) for m, u in body.units.items() if units.is_known(m)}
     except ValueError as exc:
@@ -63,10 +64,10 @@ def create_key(conn: sa.Connection, principal: Principal, body: KeyIn, request: 
             "device_group_id": group,
             "scopes": scopes,
             "units": preferred,
-            "ip_allowlist": body.ip_allowlist,
-            "can_renew": body.can_renew,
+            "ip_allowlist": grants.ip_allowlist(maker, body),
+            "can_renew": grants.can_renew(conn, maker, body.can_renew),
             "lifetime_days": max(1, (expires - request.now).days),
-            "limits": grants.limits(body),
+            "limits": grants.limits(conn, maker, body),
             "created_by_user_id": creator,
             "created_by_credential_id": principal.credential_id,
             "created_at": request.now,
@@ -142,14 +143,29 @@ def _seen(conn: sa.Connection, reach: KeyReach, credential_id: int) -> Any:
     return rows[0]
 
 
+@dataclass(frozen=True, slots=True)
+class Revoked:
+    key: KeyOut  # the key asked for, as it is now
+    cut_off: list[tuple[int, str | None]]  # (id, public id) of every key revoked now, that key first
+    hashes: list[bytes]  # their secrets' hashes, for the caches to drop
+
+
 def revoke_key(
     conn: sa.Connection, principal: Principal, credential_id: int, request: Origin, *, delete: bool
-) -> tuple[KeyOut, list[bytes]]:
-    """Revoke (or delete) for good; return the key and the secret hashes to drop from caches."""
+) -> Revoked:
+    """Revoke (or delete) a key for good, and with it every key made through it, in this one transaction; each
+    revocation is in its key's log."""
     row = writable_key(conn, principal, credential_id)
     hashes = store.revoke(conn, credential_id, request.now, delete=delete)
     audit(conn, principal, row.organization_id, credential_id, "deleted" if delete else "revoked", request, {})
-    return key_out(conn, credential_id), hashes
+    cut_off = [(row.id, row.public_id)]
+    for made in store.keys_by_id(conn, store.descendant_ids(conn, credential_id)):
+        if made.revoked_at is not None:
+            continue
+        hashes += store.revoke(conn, made.id, request.now, delete=False)
+        audit(conn, principal, made.organization_id, made.id, "revoked", request, {"revokedWith": credential_id})
+        cut_off.append((made.id, made.public_id))
+    return Revoked(key_out(conn, credential_id), cut_off, hashes)
 
 
 def audit(

@@ -26,7 +26,7 @@ from litestar import Request
 
 from sensorgate.auth.principal import Principal
 from sensorgate.auth.refusals import CredentialRefused, Refusal
-from sensorgate.credentials import store
+from sensorgate.credentials import lineage, store
 from sensorgate.credentials.minting import PUBLIC_FORMATS, SIGNING_PURPOSE
 from sensorgate.credentials.nonces import WINDOW_MS, NonceStore
 from sensorgate.credentials.verify import CACHE_SECONDS, Network, allowed, networks_of, principal_for
@@ -158,16 +158,19 @@ def load_signing(conn: sa.Connection, public_id: str, master_key: bytes) -> Sign
     row = store.signing_key(conn, public_id)
     if row is None:
         return None
+    # A key made by a key lives no longer than its makers, and is refused once one of them is revoked.
+    makers = lineage.makers(conn, row)
+    cap = makers.expires_at
     return SigningRecord(
         principal=principal_for(conn, row),
         secrets=tuple(
             (
                 hmac.new(unseal(master_key, SIGNING_PURPOSE, s.sealed_secret), digestmod=hashlib.sha384),
-                s.expires_at,
+                s.expires_at if cap is None or s.expires_at <= cap else cap,
                 s.revoked_at is not None,
             )
             for s in store.sealed_secrets(conn, row.id)
         ),
-        revoked=row.revoked_at is not None,
+        revoked=row.revoked_at is not None or makers.revoked,
         networks=networks_of(row),
     )

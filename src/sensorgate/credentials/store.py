@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from sensorgate.accounts.models import organizations
 from sensorgate.credentials.models import credential_secrets, credentials
 
 Row = Any
@@ -16,7 +17,8 @@ Row = Any
 @dataclass(frozen=True, slots=True)
 class KeyReach:
     """Which keys a caller may see, as the service decided it: every key of the `managed` organizations and the
-    user's own keys in the `own_in` ones; or, for a key, the keys it `made_by`, and (`itself`) its own."""
+    user's own keys in the `own_in` ones; or, for a key, every key made through it (`made_by`: the keys it made,
+    the keys those made, ...), and (`itself`) its own."""
 
     managed: tuple[int, ...] = ()
     own_in: tuple[int, ...] = ()
@@ -27,12 +29,68 @@ class KeyReach:
 
 def reach_condition(reach: KeyReach) -> sa.ColumnElement[bool]:
     if reach.made_by is not None:
-        made = credentials.c.created_by_credential_id == reach.made_by
+        made = credentials.c.id.in_(made_through(reach.made_by))
         return sa.or_(made, credentials.c.id == reach.itself) if reach.itself is not None else made
     return sa.or_(
         credentials.c.organization_id.in_(reach.managed),
         sa.and_(credentials.c.organization_id.in_(reach.own_in), credentials.c.created_by_user_id == reach.user_id),
     )
+
+
+def plan_layers(conn: sa.Connection, credential_ids: list[int]) -> list[Row]:
+    """Per credential, its own limits, its organization's, and the key that made it: what its plan is made of."""
+    return list(
+        conn.execute(
+            sa.select(
+                credentials.c.id,
+                credentials.c.limits,
+                credentials.c.created_by_credential_id,
+                organizations.c.rate_limits,
+            )
+            .join(organizations, organizations.c.id == credentials.c.organization_id)
+            .where(credentials.c.id.in_(credential_ids))
+        ).all()
+    )
+
+
+MAX_LINE = 32  # keys made by keys made by keys: a line deeper than this is read no further
+
+
+def maker_chain(conn: sa.Connection, row: Row) -> list[Row]:
+    """The keys above a key: the key that made it, the key that made that one, and so on, nearest first."""
+    chain: list[Row] = []
+    seen = {row.id}
+    maker = row.created_by_credential_id
+    while maker is not None and maker not in seen and len(chain) < MAX_LINE:
+        found = credential(conn, maker)
+        if found is None:
+            break
+        chain.append(found)
+        seen.add(found.id)
+        maker = found.created_by_credential_id
+    return chain
+
+
+def made_through(credential_id: int) -> sa.Select[Any]:
+    """The ids of every key made through this one: the keys it made, the keys those made, and so on."""
+    tree = (
+        sa.select(credentials.c.id)
+        .where(credentials.c.created_by_credential_id == credential_id)
+        .cte("made_through", recursive=True)
+    )
+    tree = tree.union_all(sa.select(credentials.c.id).join(tree, credentials.c.created_by_credential_id == tree.c.id))
+    return sa.select(tree.c.id)
+
+
+def keys_by_id(conn: sa.Connection, credential_ids: list[int]) -> list[Row]:
+    if not credential_ids:
+        return []
+    query = sa.select(credentials).where(credentials.c.id.in_(credential_ids)).order_by(credentials.c.id)
+    return list(conn.execute(query).all())
+
+
+def descendant_ids(conn: sa.Connection, credential_id: int) -> list[int]:
+    return sorted(int(i) for i in conn.execute(made_through(credential_id)).scalars())
 
 
 def keys(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sensorgate.credentials.oauth.tokens import TokenVerifier
-from sensorgate.credentials.schemas import KeyOut
+from sensorgate.credentials.service import Revoked
 from sensorgate.credentials.signing import SignatureVerifier
 from sensorgate.credentials.verify import KeyVerifier
 
@@ -16,8 +16,9 @@ class Verifiers:
     signed: SignatureVerifier
     access_tokens: TokenVerifier
 
-    def forget(self, key: KeyOut, hashes: list[bytes]) -> None:
-        """Drop a revoked key from this process's caches, whatever its kind; other processes follow within 1 s."""
-        self.api_keys.forget(hashes)
-        self.signed.forget(key.public_id)
-        self.access_tokens.forget_client(key.id)
+    def forget(self, revoked: Revoked) -> None:
+        """Drop revoked keys from this process's caches, whatever their kind; other processes follow within 1 s."""
+        self.api_keys.forget(revoked.hashes)
+        for credential_id, public_id in revoked.cut_off:
+            self.signed.forget(public_id)
+            self.access_tokens.forget_client(credential_id)

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sensorgate.accounts import store as accounts_store
 from sensorgate.auth.principal import Membership, Principal
 from sensorgate.auth.refusals import CredentialRefused, Refusal
-from sensorgate.credentials import store
+from sensorgate.credentials import lineage, store
 from sensorgate.db.engine import Database
 from sensorgate.kit import keys
 from sensorgate.kit.cache import MISSING, TTLCache
@@ -98,10 +98,15 @@ def load(conn: sa.Connection, digest: bytes) -> KeyRecord | None:
     row = store.api_key_by_hash(conn, digest)
     if row is None:
         return None
+    # A key made by a key lives no longer than its makers, and is refused once one of them is revoked.
+    makers = lineage.makers(conn, row)
+    expires_at = row.secret_expires_at
+    if makers.expires_at is not None and makers.expires_at < expires_at:
+        expires_at = makers.expires_at
     return KeyRecord(
         principal=principal_for(conn, row),
-        expires_at=row.secret_expires_at,
-        revoked=row.revoked_at is not None or row.secret_revoked_at is not None,
+        expires_at=expires_at,
+        revoked=row.revoked_at is not None or row.secret_revoked_at is not None or makers.revoked,
         networks=networks_of(row),
     )
 

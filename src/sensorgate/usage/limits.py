@@ -25,11 +25,11 @@ from functools import partial
 
 from limits.aio.storage import Storage
 
+from sensorgate.credentials.plans import DEFAULT_PLAN, Plan, plans_of
 from sensorgate.db.engine import Database
 from sensorgate.kit.counters import redis_storage
 from sensorgate.kit.outage import UNAVAILABLE, Outage
 from sensorgate.usage.memory_counters import MemoryCounters, Window
-from sensorgate.usage.plans import DEFAULT_PLAN, Plan, plans_of
 
 log = logging.getLogger("sensorgate.limits")
 

@@ -9,11 +9,11 @@ import msgspec
 import sqlalchemy as sa
 
 from sensorgate.credentials import store as credentials_store
+from sensorgate.credentials.plans import effective_plan, plans_of
 from sensorgate.credentials.store import KeyReach
 from sensorgate.kit.errors import BadRequest
 from sensorgate.usage import store
 from sensorgate.usage.limits import CredentialLimiter
-from sensorgate.usage.plans import effective_plan, plans_of
 
 MAX_KEYS = 1000
 KEPT_DAYS = 400

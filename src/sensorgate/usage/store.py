@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from sensorgate.accounts.models import organizations
 from sensorgate.credentials.models import credentials
 from sensorgate.usage.models import USED, credential_usage, credential_usage_daily
 
@@ -112,17 +111,6 @@ def _upsert_days(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
         },
     )
     conn.execute(statement, rows)
-
-
-def plan_layers(conn: sa.Connection, credential_ids: list[int]) -> list[Any]:
-    """Per credential, its own limits and its organization's: the layers a plan is made of."""
-    return list(
-        conn.execute(
-            sa.select(credentials.c.id, credentials.c.limits, organizations.c.rate_limits)
-            .join(organizations, organizations.c.id == credentials.c.organization_id)
-            .where(credentials.c.id.in_(credential_ids))
-        ).all()
-    )
 
 
 def minutes(conn: sa.Connection, credential_id: int, start: datetime, end: datetime, limit: int) -> list[Any]:

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sensorgate.auth.guard import Usage
 from sensorgate.auth.principal import Principal
 from sensorgate.auth.refusals import Refusal
+from sensorgate.credentials import lineage
 from sensorgate.credentials.minting import PUBLIC_FORMATS
 from sensorgate.credentials.oauth import requests, store
 from sensorgate.credentials.oauth.jwt_keys import ALGORITHM, KeyRing
@@ -200,12 +201,17 @@ def authenticate(conn: sa.Connection, client_id: str, digest: bytes, now: dateti
     if row.kind != "oauth_client":
         message = f"this credential is a {row.kind}; only oauth_client credentials may use client_credentials"
         return ClientRefusal(OAuthError("unauthorized_client", message))
-    if row.revoked_at is not None:
+    makers = lineage.makers(conn, row)
+    if row.revoked_at is not None or makers.revoked:
         return ClientRefusal(InvalidClient("this client has been revoked"), row.id, Refusal.REVOKED)
     if matched.revoked_at is not None:
         return ClientRefusal(InvalidClient("this client secret has been revoked"), row.id, Refusal.REVOKED)
+    # A client made by a key lives no longer than the keys that made it.
+    secret_expires_at = matched.expires_at
+    if makers.expires_at is not None and makers.expires_at < secret_expires_at:
+        secret_expires_at = makers.expires_at
     # A secret with less than a second left would yield a token that is already expired.
-    if matched.expires_at <= now + timedelta(seconds=1):
+    if secret_expires_at <= now + timedelta(seconds=1):
         return ClientRefusal(
             InvalidClient("this client secret has expired; reissue the client"), row.id, Refusal.EXPIRED
         )
@@ -216,7 +222,7 @@ def authenticate(conn: sa.Connection, client_id: str, digest: bytes, now: dateti
         scopes=list(row.scopes),
         networks=networks_of(row),
         secret_id=matched.id,
-        secret_expires_at=matched.expires_at,
+        secret_expires_at=secret_expires_at,
     )
 
 

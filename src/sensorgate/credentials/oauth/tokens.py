@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from sensorgate.auth.principal import Principal
 from sensorgate.auth.refusals import CredentialRefused, Refusal
+from sensorgate.credentials import lineage
 from sensorgate.credentials.oauth import store
 from sensorgate.credentials.oauth.jwt_keys import ALGORITHM, KeyRing
 from sensorgate.credentials.verify import CACHE_SECONDS, Network, allowed, networks_of, principal_for
@@ -182,12 +183,16 @@ def load_state(conn: sa.Connection, claims: Claims) -> TokenState:
     if row is None:
         return TokenState(None, None, None, None, ())
     secret = store.client_secret(conn, row.id, claims.secret_id)
+    makers = lineage.makers(conn, row)
     refusal = None
-    if row.revoked_at is not None or row.deleted_at is not None:
+    if row.revoked_at is not None or row.deleted_at is not None or makers.revoked:
         refusal = (Refusal.REVOKED, "the OAuth client of this access token has been revoked")
     elif secret is None or secret.revoked_at is not None:
         refusal = (Refusal.REVOKED, "the client secret that obtained this access token has been revoked")
     elif store.token_revoked(conn, claims.jti):
         refusal = (Refusal.REVOKED, "revoked access token")
     principal = None if refusal else principal_for(conn, row, claims.scopes)
-    return TokenState(row.id, principal, refusal, None if secret is None else secret.expires_at, networks_of(row))
+    expires = None if secret is None else secret.expires_at
+    if expires is not None and makers.expires_at is not None and makers.expires_at < expires:
+        expires = makers.expires_at  # a client made by a key lives no longer than the keys that made it
+    return TokenState(row.id, principal, refusal, expires, networks_of(row))

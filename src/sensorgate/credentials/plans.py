@@ -15,8 +15,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from sensorgate.accounts import store as accounts_store
+from sensorgate.credentials import store
 from sensorgate.credentials.schemas import check_window
-from sensorgate.usage import store
 
 DEFAULT_REQUESTS = 1_000_000
 DEFAULT_WINDOW = "PT15M"
@@ -74,5 +74,47 @@ def set_organization_plan(conn: sa.Connection, organization_id: int, values: dic
     accounts_store.update_organization(conn, organization_id, {"rate_limits": values})
 
 
-def plans_of(conn: sa.Connection, credential_ids: list[int]) -> dict[int, Plan]:
-    return {row.id: effective_plan(row.limits, row.rate_limits) for row in store.plan_layers(conn, credential_ids)}
+def plans_of(conn: sa.Connection, credential_ids: list[int], depth: int = 0) -> dict[int, Plan]:
+    """Each credential's plan: its own limits over its organization's plan over the default; for a key made by a
+    key, its own limits over its maker's plan, and none looser than it. Read again each time, so that a maker's
+    tighter plan tightens the keys it made."""
+    rows = store.plan_layers(conn, credential_ids)
+    plans = {row.id: effective_plan(row.limits, row.rate_limits) for row in rows}
+    made = {row.id: row for row in rows if row.created_by_credential_id is not None}
+    if made and depth < store.MAX_LINE:
+        makers = plans_of(conn, sorted({row.created_by_credential_id for row in made.values()}), depth + 1)
+        for credential_id, row in made.items():
+            if row.created_by_credential_id in makers:
+                plans[credential_id] = within(row.limits, makers[row.created_by_credential_id])
+    return plans
+
+
+def within(own: dict[str, Any] | None, ceiling: Plan) -> Plan:
+    """A key's own limits, field by field, over its maker's plan, held within it: no more requests, a window no
+    shorter (so no higher rate either), no larger daily quota, no more token requests."""
+    own = own or {}
+    window, seconds = ceiling.window, ceiling.window_seconds
+    if own.get("window") and window_seconds(own["window"]) > seconds:
+        window, seconds = own["window"], window_seconds(own["window"])
+    dailies = [d for d in (own.get("daily"), ceiling.daily) if d is not None]
+    return Plan(
+        min(own.get("requests") or ceiling.requests, ceiling.requests),
+        window,
+        seconds,
+        min(dailies) if dailies else None,
+        min(own.get("tokens") or ceiling.tokens, ceiling.tokens),
+    )
+
+
+def looser_than(own: dict[str, Any], ceiling: Plan) -> list[str]:
+    """The fields of a key's own limits that go beyond a ceiling, each saying what the ceiling allows."""
+    found = []
+    if own.get("requests") is not None and own["requests"] > ceiling.requests:
+        found.append(f"requests {own['requests']} (at most {ceiling.requests})")
+    if own.get("window") is not None and window_seconds(own["window"]) < ceiling.window_seconds:
+        found.append(f"window {own['window']} (at least {ceiling.window})")
+    if own.get("daily") is not None and ceiling.daily is not None and own["daily"] > ceiling.daily:
+        found.append(f"daily {own['daily']} (at most {ceiling.daily})")
+    if own.get("tokens") is not None and own["tokens"] > ceiling.tokens:
+        found.append(f"tokens {own['tokens']} (at most {ceiling.tokens})")
+    return found
