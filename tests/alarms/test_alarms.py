@@ -13,6 +13,7 @@ from tests.measurements.conftest import backfill, make_sensor
 
 Client = TestClient[Litestar]
 T0 = 1_767_225_600  # 2026-01-01T00:00:00Z
+RULE = {"name": "Too warm", "metric": "temperature", "condition": "above", "threshold": 25.0}
 
 
 def rule(client: Client, **fields: Any) -> dict[str, Any]:
@@ -162,3 +163,29 @@ def test_permissions_and_tenants(owner: Client, app: Litestar, db: Any) -> None:
 
 def test_alarm_history_window_is_checked(owner: Client) -> None:
     assert_error(owner.get("/v1/alarms", params={"from": "soon"}), 400, "from")
+
+
+def test_the_rule_cap_is_per_organization(
+    owner: Client, app: Litestar, db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One organization at its cap stops none other from making rules."""
+    from sensorgate.alarms import service
+
+    monkeypatch.setattr(service, "MAX_RULES_PER_ORGANIZATION", 3)
+    for n in range(3):
+        rule(owner, name=f"rule {n}")
+    assert_error(owner.post("/v1/alarm-rules", json={**RULE, "name": "one too many"}), 409, "3 alarm rules")
+    add_user(db, "bo@other.example", "other")
+    with TestClient(app=app, base_url="https://testserver.local") as other:
+        login(other, "bo@other.example")
+        assert other.post("/v1/alarm-rules", json=RULE).status_code == 201
+
+
+def test_alarm_windows_tile(owner: Client) -> None:
+    """[from, to): an alarm active up to the instant it was resolved is not in a window that starts then."""
+    sensor = make_sensor(owner)["id"]
+    rule(owner, sensor=sensor)
+    temperatures(owner, sensor, [20, 26, 24])  # raised at 00:01, resolved at 00:02
+    assert len(alarms(owner, **{"from": T0 + 60, "to": T0 + 120})) == 1
+    assert alarms(owner, **{"from": T0 + 120, "to": T0 + 180}) == []
+    assert alarms(owner, **{"from": T0, "to": T0 + 60}) == []  # raised at the window's end: the next window's

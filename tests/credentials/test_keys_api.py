@@ -310,7 +310,7 @@ def test_a_keys_unit_preferences_apply_unless_the_request_says_otherwise(owner: 
         latest = client.get("/v1/measurements/latest", params={"sensor": sensor, "metric": "temperature"})
         [item] = latest.json()["items"]
         assert item["unit"] == "°F" and item["value"] == pytest.approx(212.0)
-        window = {"sensor": sensor, "from": 1_767_225_600, "to": 1_767_225_600}
+        window = {"sensor": sensor, "from": 1_767_225_600, "to": 1_767_225_601}
         [point] = client.get("/v1/measurements", params=window).json()["items"][:1]
         assert point["value"] == pytest.approx(212.0)
         [kelvin] = client.get("/v1/measurements", params={**window, "unit": "K"}).json()["items"][:1]

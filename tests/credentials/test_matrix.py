@@ -275,7 +275,7 @@ def probe_backfill(w: World, r: Report, cred: Cred) -> None:
             ghost = w.call(r.cred, "POST", "/v1/measurements", json=batch(sensor_param(w, cred, keys, ghost=True), t))
             r.same_as_ghost(label, response, ghost)
         for key in keys:
-            window = {"sensor": w.ids[key], "from": t, "to": t}
+            window = {"sensor": w.ids[key], "from": t, "to": t + 1}  # [from, to): one second
             points = ok(w.owner(SENSORS[key].place.workspace).get("/v1/measurements", params=window))["items"]
             r.expect(f"{label} written to {key}", len(points), 1 if expected == 200 else 0)
 

@@ -190,7 +190,7 @@ def test_v2_covers_query_and_body(owner: Client, app: Litestar) -> None:
         headers = signed_headers(public_id, secret, "GET", "/v1/measurements", query=query, version=2)
         assert_error(client.get(f"/v1/measurements/latest?{query}", headers=headers), 401, "bad signature")
     # The tampered point was never written.
-    points = owner.get("/v1/measurements", params={"sensor": sensor, "from": 1767225600, "to": 1767225600}).json()
+    points = owner.get("/v1/measurements", params={"sensor": sensor, "from": 1767225600, "to": 1767225601}).json()
     assert [p["value"] for p in points["items"]] == [21.5]
 
 

@@ -70,7 +70,8 @@ def test_aggregates_equal_brute_force(owner: Client) -> None:
         backfill(owner, [{"sensor": sensor, "metric": "temperature", "time": t, "value": v} for t, v in rows])
         response = owner.get(
             "/v1/measurements/aggregate",
-            params={"sensor": sensor, "from": rows[0][0], "to": rows[-1][0], "bucket": bucket, "tz": zone},
+            # [from, to): `to` a second past the last point, so that it is in the window.
+            params={"sensor": sensor, "from": rows[0][0], "to": rows[-1][0] + 1, "bucket": bucket, "tz": zone},
         )
         assert response.status_code == 200, response.text
         got = {item["start"]: item for item in response.json()["items"]}

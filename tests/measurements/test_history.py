@@ -28,11 +28,11 @@ def get(client: Client, **params: Any) -> Any:
     return response.json()
 
 
-def test_window_is_from_inclusive_to_inclusive(owner: Client) -> None:
+def test_window_is_from_inclusive_to_exclusive(owner: Client) -> None:
     sensor = make_sensor(owner)["id"]
     seed(owner, sensor, 10)
     items = get(owner, sensor=sensor, **{"from": T0 + 60, "to": T0 + 180})["items"]
-    assert [p["value"] for p in items] == [1.0, 2.0, 3.0]
+    assert [p["value"] for p in items] == [1.0, 2.0]  # the point at `to` belongs to the next window
     assert items[0] == {"sensor": sensor, "metric": "temperature", "time": "2026-01-01T00:01:00.000Z", "value": 1.0}
 
 
@@ -40,7 +40,7 @@ def test_last_counts_back_from_to(owner: Client) -> None:
     sensor = make_sensor(owner)["id"]
     seed(owner, sensor, 10)
     items = get(owner, sensor=sensor, last="PT2M", to="2026-01-01T00:09:00Z")["items"]
-    assert [p["value"] for p in items] == [7.0, 8.0, 9.0]
+    assert [p["value"] for p in items] == [7.0, 8.0]
 
 
 def test_order_desc_and_metric_filter(owner: Client) -> None:
@@ -56,7 +56,7 @@ def test_order_desc_and_metric_filter(owner: Client) -> None:
 def test_unit_converts_values(owner: Client) -> None:
     sensor = make_sensor(owner)["id"]
     backfill(owner, [{"sensor": sensor, "metric": "temperature", "time": T0, "value": 100.0}])
-    [point] = get(owner, sensor=sensor, metric="temperature", unit="F", **{"from": T0, "to": T0})["items"]
+    [point] = get(owner, sensor=sensor, metric="temperature", unit="F", **{"from": T0, "to": T0 + 1})["items"]
     assert point["value"] == pytest.approx(212.0)
     assert_error(owner.get("/v1/measurements", params={"sensor": sensor, "unit": "ppm", "metric": "temperature"}), 400)
 
@@ -65,7 +65,7 @@ def test_cursor_walk_returns_each_point_once_while_writes_arrive(owner: Client) 
     sensor = make_sensor(owner)["id"]
     seed(owner, sensor, 500)
     seed(owner, sensor, 300, metric="humidity")
-    window = {"sensor": sensor, "from": T0, "to": T0 + 60 * 499}
+    window = {"sensor": sensor, "from": T0, "to": T0 + 60 * 500}
     stop = threading.Event()
 
     def writer() -> None:
@@ -156,3 +156,21 @@ def test_another_tenants_sensor_is_404_and_a_session_is_needed(owner: Client, ap
     with TestClient(app=app) as anonymous:
         assert_error(anonymous.get("/v1/measurements", params={"sensor": sensor}), 401)
     assert_error(owner.get("/v1/measurements", params={"sensor": sensor, "metric": "co2"}), 404, "no metric")
+
+
+def test_consecutive_hourly_windows_tile_a_day(owner: Client) -> None:
+    """[from, to): an integrator who pulls every hour gets each point of the day once, boundaries included."""
+    sensor = make_sensor(owner)["id"]
+    day = T0
+    # A point every ten minutes, on the hours too, through the day and on the next midnight.
+    points = [{"sensor": sensor, "metric": "temperature", "time": day + 600 * i, "value": float(i)} for i in range(145)]
+    backfill(owner, points)
+    seen: list[float] = []
+    buckets: list[int] = []
+    for hour in range(24):
+        window = {"sensor": sensor, "metric": "temperature", "from": day + 3600 * hour, "to": day + 3600 * (hour + 1)}
+        seen += [p["value"] for p in get(owner, **window, limit=100)["items"]]
+        hourly = owner.get("/v1/measurements/aggregate", params={**window, "bucket": "PT1H"}).json()["items"]
+        buckets.append(sum(item["count"] for item in hourly))
+    assert seen == [float(i) for i in range(144)]  # each once; the next midnight's point is tomorrow's
+    assert buckets == [6] * 24

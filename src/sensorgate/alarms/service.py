@@ -11,14 +11,16 @@ from sensorgate.alarms import store
 from sensorgate.alarms.schemas import AlarmOut, RuleIn, RuleOut
 from sensorgate.auth.principal import Principal
 from sensorgate.auth.scopes import Scope
-from sensorgate.kit.errors import BadRequest, Forbidden, NotFound
+from sensorgate.kit.errors import BadRequest, Conflict, Forbidden, NotFound
 from sensorgate.kit.times import format_time
 from sensorgate.sensors import service as sensors_service
 from sensorgate.sensors import store as sensors_store
 from sensorgate.sensors import units
 from sensorgate.sensors.scope import reach, workspace_reach, workspace_visible
 
-MAX_RULES = 1000
+MAX_RULES = 1000  # listed at once
+# Rules an organization may hold. Per organization, so that one tenant's rules never stop another's.
+MAX_RULES_PER_ORGANIZATION = 10_000
 MAX_ALARMS = 1000
 
 
@@ -77,8 +79,10 @@ def create_rule(conn: sa.Connection, principal: Principal, body: RuleIn, now: da
             if group_id is None or principal.device_group_id not in (None, group_id):
                 raise NotFound(f"device group {body.device_group!r} not found")
         _check_group_may_write(principal, group_id, None)
-    if store.count_rules(conn) >= MAX_RULES * 10:
-        raise BadRequest("this installation holds the most alarm rules it allows")
+    if store.count_rules_beside(conn, workspace_id) >= MAX_RULES_PER_ORGANIZATION:
+        raise Conflict(
+            f"this organization holds {MAX_RULES_PER_ORGANIZATION:,} alarm rules, the most it may; delete some first"
+        )
     rule_id = store.insert_rule(
         conn,
         {

@@ -51,8 +51,17 @@ def seen_by_group(where: sa.ColumnElement[bool], group_id: int | None) -> sa.Col
     )
 
 
-def count_rules(conn: sa.Connection) -> int:
-    return int(conn.execute(sa.select(sa.func.count()).select_from(alarm_rules)).scalar_one())
+def count_rules_beside(conn: sa.Connection, workspace_id: int) -> int:
+    """The rules of every workspace of the organization that holds this workspace."""
+    organization = sa.select(workspaces.c.organization_id).where(workspaces.c.id == workspace_id).scalar_subquery()
+    return int(
+        conn.execute(
+            sa.select(sa.func.count())
+            .select_from(alarm_rules)
+            .join(workspaces, workspaces.c.id == alarm_rules.c.workspace_id)
+            .where(workspaces.c.organization_id == organization)
+        ).scalar_one()
+    )
 
 
 def insert_rule(conn: sa.Connection, values: dict[str, Any]) -> int:
@@ -72,7 +81,7 @@ def alarms(
     end: int | None,
     limit: int,
 ) -> list[Row]:
-    """Alarms on the sensors matching `seen`, newest first: open ones, or those active at some moment of
+    """Alarms on the sensors matching `seen`, newest first: open ones, or those active at some instant of
     [start, end)."""
     query = (
         sa.select(alarm_events, alarm_rules.c.name.label("rule_name"), alarm_rules.c.severity, alarm_rules.c.metric)
@@ -84,9 +93,11 @@ def alarms(
     if active_only:
         query = query.where(alarm_events.c.resolved_at.is_(None))
     if start is not None and end is not None:
+        # Active at some instant of [start, end): raised before its end, resolved after its start (an alarm is
+        # active from the point that raised it up to, not including, the point that resolved it).
         query = query.where(
             alarm_events.c.raised_at < end,
-            sa.or_(alarm_events.c.resolved_at.is_(None), alarm_events.c.resolved_at >= start),
+            sa.or_(alarm_events.c.resolved_at.is_(None), alarm_events.c.resolved_at > start),
         )
     return list(conn.execute(query.order_by(alarm_events.c.raised_at.desc(), alarm_events.c.id).limit(limit)).all())
 

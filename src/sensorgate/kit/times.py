@@ -282,10 +282,13 @@ DEFAULT_WINDOW_MS = 24 * 3_600_000
 
 
 def time_window(from_: str | None, to: str | None, last: str | None, now_ms: int) -> tuple[int, int]:
-    """The [start, end) in epoch ms of a request's `from`, `to` and `last` (an ISO 8601 duration counted back from
-    `to`); the last 24 hours by default. Bad input is a BadRequest that names the parameter."""
+    """The window [start, end) in epoch ms of a request's `from`, `to` and `last` (an ISO 8601 duration counted
+    back from `to`), the last 24 hours by default. `to` is exclusive, so that consecutive windows tile: a point on
+    a boundary belongs to the later window only. Without `to`, the window ends now, a point at this very
+    millisecond included. Bad input is a BadRequest that names the parameter."""
     try:
-        end = parse_time(to, "to") + 1 if to else now_ms + 1
+        until = parse_time(to, "to") if to else now_ms
+        end = until if to else now_ms + 1
         if from_ and last:
             raise BadRequest("give either from or last, not both")
         if from_:
@@ -294,9 +297,9 @@ def time_window(from_: str | None, to: str | None, last: str | None, now_ms: int
             duration = parse_duration(last, "last")
             if duration.months:
                 raise BadRequest("last takes weeks, days, hours, minutes or seconds (no months or years)")
-            start = end - 1 - duration.days * 86_400_000 - duration.ms
+            start = until - duration.days * 86_400_000 - duration.ms
         else:
-            start = end - 1 - DEFAULT_WINDOW_MS
+            start = until - DEFAULT_WINDOW_MS
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
     if start >= end:
