@@ -31,6 +31,16 @@ def test_serve_refuses_a_database_that_was_never_migrated(tmp_path: Path) -> Non
     assert "Traceback" not in result.stderr
 
 
+def test_a_second_serve_on_a_busy_port_refuses_to_start(tmp_path: Path) -> None:
+    port = free_port()
+    with serving(["--demo"], clean_env(tmp_path / "data"), port, tmp_path / "first"):
+        second = run(["serve", "--demo", "--port", str(port)], clean_env(tmp_path / "other"), timeout=30)
+    assert second.returncode != 0
+    message = flat(second.stderr)
+    assert f"port {port} on 127.0.0.1 is in use" in message, second.stderr
+    assert "Traceback" not in second.stderr
+
+
 def demo_session(base: str, email: str, password: str) -> tuple[dict[str, str], list[str]]:
     """Log in on the running server; return the caller's roles by organization and its workspace slugs."""
     with httpx.Client(base_url=base, timeout=10) as client:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 from pathlib import Path
 
 import click
@@ -30,6 +31,7 @@ def serve(db_url: str | None, host: str, port: int, workers: int, demo: bool, ru
     """Serve the API, the docs and the console."""
     if demo:
         os.environ["SENSORGATE_MODE"] = "demo"
+    _refuse_a_busy_port(host, port)
     settings = settings_for(db_url, require_secrets=True)
     # Workers started by granian read their settings from the environment, so the choices must live there.
     if db_url:
@@ -67,6 +69,22 @@ def serve(db_url: str | None, host: str, port: int, workers: int, demo: bool, ru
         log_access=False,
         respawn_failed_workers=True,
     ).serve()
+
+
+def _refuse_a_busy_port(host: str, port: int) -> None:
+    """Stop at once when something listens on the port: granian binds with SO_REUSEPORT, so a second server on
+    a port in use would start without a word and take half of the first one's requests."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # SO_REUSEADDR: a port left in TIME_WAIT by a server that just stopped is free; a listening one is not.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise click.ClickException(
+                f"port {port} on {host} is in use ({exc.strerror}): is another sensorgate serve running there? "
+                "Stop it, or choose another --port"
+            ) from None
 
 
 def _prepare_database(settings: Settings, *, migrate_first: bool, demo: bool) -> tuple[DemoInfo, Plan] | None:
