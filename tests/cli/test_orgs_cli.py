@@ -78,3 +78,16 @@ def test_the_keys_of_the_organization_get_its_plan(data_dir: Path) -> None:
         statuses = [client.get("/v1/sensors").status_code for _ in range(3)]
         policy = client.get("/v1/sensors").headers["ratelimit-policy"]
     assert statuses == [200, 200, 429] and policy == '"window";q=2;w=3600'
+
+
+def test_orgs_set_shows_and_changes_the_key_policy(data_dir: Path) -> None:
+    shown = invoke(["orgs", "set", "acme", "--json"], data_dir)
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.output)["maxActiveKeysPerUser"] == 5
+    changed = invoke(["orgs", "set", "acme", "--max-active-keys", "3", "--max-key-lifetime-days", "90"], data_dir)
+    assert changed.exit_code == 0, changed.output
+    assert "active keys per user: 3" in changed.output and "longest key lifetime: 90 days" in changed.output
+    bad = invoke(["orgs", "set", "acme", "--max-active-keys", "0"], data_dir)
+    assert bad.exit_code != 0 and "--max-active-keys" in flat(bad.output)
+    missing = invoke(["orgs", "set", "nobody"], data_dir)
+    assert missing.exit_code != 0 and "no organization 'nobody'" in flat(missing.output)

@@ -9,7 +9,7 @@ import msgspec
 
 from sensorgate.accounts import service as accounts
 from sensorgate.cli.common import console, db_option, require_newest_schema, settings_for
-from sensorgate.credentials import plans
+from sensorgate.credentials import operator, plans, policy
 from sensorgate.credentials.schemas import LimitsIn, check_window
 from sensorgate.db.engine import Database, create_engine
 from sensorgate.kit.errors import ApiError
@@ -86,3 +86,39 @@ def _check(values: dict[str, Any]) -> None:
         msgspec.convert(values, LimitsIn)
     except (msgspec.ValidationError, ValueError) as exc:
         raise click.BadParameter(str(exc).replace("$.", "--")) from None
+
+
+@orgs.command("set")
+@db_option
+@click.argument("slug")
+@click.option("--max-active-keys", type=int, help="active keys one user may hold (1 to 1000)")
+@click.option("--max-key-lifetime-days", type=int, help="the longest lifetime of a new secret (1 to 3650 days)")
+@click.option("--json", "as_json", is_flag=True, help="print the policy as one JSON object")
+def set_policy(
+    db_url: str | None, slug: str, max_active_keys: int | None, max_key_lifetime_days: int | None, as_json: bool
+) -> None:
+    """Show or change an organization's key policy: active keys per user and the longest key lifetime.
+
+    Without options it shows them. Keys already made keep their expiry; a lower active-key limit revokes nothing.
+    The same as PATCH /v1/organizations/{org}/settings, and the console's Settings page.
+    """
+    fields = {"maxActiveKeysPerUser": max_active_keys, "maxKeyLifetimeDays": max_key_lifetime_days}
+    try:
+        patch = msgspec.convert({k: v for k, v in fields.items() if v is not None}, policy.PolicyPatch)
+    except msgspec.ValidationError as exc:
+        message = str(exc).replace("$.maxActiveKeysPerUser", "--max-active-keys")
+        raise click.BadParameter(message.replace("$.maxKeyLifetimeDays", "--max-key-lifetime-days")) from None
+    settings = settings_for(db_url, require_secrets=False)
+    db = Database(create_engine(settings.sqlalchemy_url))
+    try:
+        require_newest_schema(db.engine)
+        found = db.write_sync(operator.change_policy, slug, patch)
+    except ApiError as exc:
+        raise click.ClickException(exc.message) from None
+    finally:
+        db.dispose()
+    if as_json:
+        print(msgspec.json.encode(found).decode())
+        return
+    console.print(f"active keys per user: {found.max_active_keys_per_user}")
+    console.print(f"longest key lifetime: {found.max_key_lifetime_days} days")

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sensorgate.accounts import store as accounts_store
 from sensorgate.auth.principal import Membership, Principal
 from sensorgate.auth.scopes import permissions_for
-from sensorgate.credentials import lifecycle, service, store
+from sensorgate.credentials import lifecycle, policy, service, store
 from sensorgate.credentials.schemas import KeyCreated, KeyIn, KeyOut
 from sensorgate.kit.errors import NotFound
 
@@ -61,6 +61,14 @@ def revoke(conn: sa.Connection, key_id: int, request: service.Origin) -> KeyOut:
 
 def reissue(conn: sa.Connection, key_id: int, request: service.Origin, old_expires: datetime | None) -> KeyCreated:
     return lifecycle.reissue_key(conn, _operator_of_key(conn, key_id), key_id, request, old_expires)
+
+
+def change_policy(conn: sa.Connection, org_slug: str, patch: policy.PolicyPatch) -> policy.PolicyOut:
+    """Show (an empty patch) or change an organization's key policy, as its owner would."""
+    organization = accounts_store.organization_by_slug(conn, org_slug)
+    if organization is None:
+        raise NotFound(f"no organization {org_slug!r}")
+    return policy.change(conn, _operator([organization]), org_slug, patch)
 
 
 def _operator_of_key(conn: sa.Connection, key_id: int) -> Principal:

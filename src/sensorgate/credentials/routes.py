@@ -9,12 +9,12 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 from litestar.types import ControllerRouterHandler
 
 from sensorgate.auth.guard import client_address
 from sensorgate.auth.principal import PrincipalDep
-from sensorgate.credentials import lifecycle, service
+from sensorgate.credentials import lifecycle, policy, service
 from sensorgate.credentials.schemas import KeyCreated, KeyIn, KeyOut, ReissueIn, RenewOut
 from sensorgate.credentials.verifiers import Verifiers
 from sensorgate.db.engine import Database
@@ -151,6 +151,26 @@ class KeyController(Controller):
         app_state.verifiers.forget(revoked)
 
 
+OrgSlug = Annotated[str, PathParameter(description="organization slug", max_length=63)]
+
+
+@get("/v1/organizations/{org:str}/settings", tags=["organizations"])
+async def organization_settings(org: OrgSlug, principal: PrincipalDep, app_state: KeysStateDep) -> policy.PolicyOut:
+    """The organization's key policy: active keys per user, the longest key lifetime, and its plan (own fields and
+    the effective plan). Needs access:manage (owner or admin)."""
+    return await app_state.db.read(policy.policy, principal, org)
+
+
+@patch("/v1/organizations/{org:str}/settings", tags=["organizations"], request_max_body_size=4 * 1024)
+async def change_organization_settings(
+    org: OrgSlug, data: JSONBody[policy.PolicyPatch], principal: PrincipalDep, app_state: KeysStateDep
+) -> policy.PolicyOut:
+    """Change the key policy; owners only. Fields left out stay; `plan` replaces the organization's own plan
+    (fields it leaves out take the default: 1,000,000 requests per PT15M, no daily quota, 15 token requests). A
+    plan applies within a minute. Lowering the active-key limit revokes nothing; it stops new keys past it."""
+    return await app_state.db.write(policy.change, principal, org, data)
+
+
 @get("/v1/token/renew", tags=["keys"])
 async def renew_token(request: Request[Any, Any, Any], principal: PrincipalDep, app_state: KeysStateDep) -> RenewOut:
     """Called with a key that has canRenew, before it expires: a new secret with the same permissions and a
@@ -158,4 +178,9 @@ async def renew_token(request: Request[Any, Any, Any], principal: PrincipalDep, 
     return await app_state.db.write(lifecycle.renew, principal, origin(request, app_state.settings))
 
 
-ROUTES: list[ControllerRouterHandler] = [KeyController, renew_token]
+ROUTES: list[ControllerRouterHandler] = [
+    KeyController,
+    renew_token,
+    organization_settings,
+    change_organization_settings,
+]
