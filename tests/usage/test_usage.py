@@ -38,7 +38,7 @@ def test_a_request_writes_nothing_until_the_flush(owner: Client, app: Litestar, 
     for _ in range(5):
         assert client.get("/v1/sensors").status_code == 200
     assert usage_rows(db) == []
-    assert asyncio.run(recorder.flush(db)) == 1
+    assert asyncio.run(recorder.flush(db)) == 2  # the minute of uses, and the day of data:read uses
     [row] = usage_rows(db)
     assert (row.credential_id, row.outcome, row.count) == (key["id"], "used", 5)
     assert asyncio.run(recorder.flush(db)) == 0  # nothing new: nothing written
@@ -204,3 +204,16 @@ def test_a_user_agent_with_a_nul_byte_does_not_block_the_counts(owner: Client, d
     recorder.used(key, "192.0.2.1", "bad\x00agent")
     assert asyncio.run(recorder.flush(db)) == 1
     assert [(r.count, r.last_user_agent) for r in usage_rows(db)] == [(1, "badagent")]
+
+
+def test_each_use_counts_the_scope_it_exercised(owner: Client, app: Litestar, db: Database) -> None:
+    """Per key and day, which scopes its requests used: what key health reads to find scopes held but unused."""
+    key = create(owner, scopes=["data:read", "data:write", "keys:read", "usage:read"])
+    with as_key(app, key["secret"]) as client:
+        assert client.get("/v1/sensors").status_code == 200
+        assert client.get("/v1/sensors").status_code == 200
+        assert client.get("/v1/keys").status_code == 200
+        assert client.get("/v1/me").status_code == 200  # needs no scope: counts none
+    asyncio.run(app.state.sensorgate.usage.flush(db))
+    used = db.read_sync(store.scopes_used, [key["id"]], utcnow().date())
+    assert used == {key["id"]: {"data:read", "keys:read"}}  # data:write and usage:read held, never used

@@ -79,7 +79,7 @@ class Limiter(Protocol):
 class Usage(Protocol):
     """Per-credential usage counters (usage/recorder.py)."""
 
-    def used(self, credential_id: int, ip: str | None, user_agent: str | None) -> None: ...
+    def used(self, credential_id: int, ip: str | None, user_agent: str | None, scope: str | None) -> None: ...
 
     def refused(self, credential_id: int, reason: str, ip: str | None, user_agent: str | None) -> None: ...
 
@@ -122,7 +122,7 @@ class Guard:
         except CredentialRefused as refused:
             charge(refused, self.usage, address, user_agent)
             raise refused.error from None
-        self.usage.used(principal.credential_id, address, user_agent)
+        self.usage.used(principal.credential_id, address, user_agent, scope_used(request))
         # web/middleware.py charges the answer's points, or its error, to the credential.
         request.scope[CREDENTIAL_KEY] = principal.credential_id  # type: ignore[literal-required]
         return principal
@@ -158,6 +158,13 @@ def charge(refused: CredentialRefused, usage: Usage, address: str | None, user_a
     metrics.key_refused(refused.reason)
     if refused.credential_id is not None:
         usage.refused(refused.credential_id, refused.reason, address, user_agent)
+
+
+def scope_used(request: Request[Any, Any, Any]) -> str | None:
+    """The credential scope a route exercises, for the usage counters: `opt["uses"]` where the route checks its
+    scope in its service (the key routes), else the scope it requires."""
+    opt = request.route_handler.opt
+    return opt.get("uses") or opt.get("scope")
 
 
 def _check_scope(request: Request[Any, Any, Any], principal: Principal) -> None:

@@ -14,6 +14,7 @@ from litestar.types import ControllerRouterHandler
 
 from sensorgate.auth.guard import client_address
 from sensorgate.auth.principal import PrincipalDep
+from sensorgate.auth.scopes import Scope
 from sensorgate.credentials import lifecycle, policy, service
 from sensorgate.credentials.schemas import KeyCreated, KeyIn, KeyOut, ReissueIn, RenewOut
 from sensorgate.credentials.verifiers import Verifiers
@@ -53,7 +54,7 @@ class KeyController(Controller):
     path = "/v1/keys"
     tags = ["keys"]
 
-    @post("/", request_max_body_size=32 * 1024)
+    @post("/", request_max_body_size=32 * 1024, opt={"uses": Scope.KEYS_WRITE})
     async def create_key(
         self,
         request: Request[Any, Any, Any],
@@ -70,7 +71,7 @@ class KeyController(Controller):
         """
         return await app_state.db.write(service.create_key, principal, data, origin(request, app_state.settings))
 
-    @get("/")
+    @get("/", opt={"uses": Scope.KEYS_READ})
     async def list_keys(
         self,
         principal: PrincipalDep,
@@ -80,12 +81,12 @@ class KeyController(Controller):
         """Your keys (all the organization's with access:manage), by id, at most 1,000. Never shows a secret."""
         return {"items": await app_state.db.read(service.list_keys, principal, include_revoked)}
 
-    @get("/{key_id:int}")
+    @get("/{key_id:int}", opt={"uses": Scope.KEYS_READ})
     async def get_key(self, key_id: FromPath[int], principal: PrincipalDep, app_state: KeysStateDep) -> KeyOut:
         """One key. A key you may not see answers 404."""
         return await app_state.db.read(service.get_key, principal, key_id)
 
-    @patch("/{key_id:int}", request_max_body_size=16 * 1024)
+    @patch("/{key_id:int}", request_max_body_size=16 * 1024, opt={"uses": Scope.KEYS_WRITE})
     async def update_key(
         self,
         request: Request[Any, Any, Any],
@@ -103,7 +104,7 @@ class KeyController(Controller):
             lifecycle.update_key, principal, key_id, changes, origin(request, app_state.settings)
         )
 
-    @post("/{key_id:int}/reissue", status_code=201, request_max_body_size=4 * 1024)
+    @post("/{key_id:int}/reissue", status_code=201, request_max_body_size=4 * 1024, opt={"uses": Scope.KEYS_WRITE})
     async def reissue_key(
         self,
         request: Request[Any, Any, Any],
@@ -119,7 +120,7 @@ class KeyController(Controller):
             lifecycle.reissue_key, principal, key_id, origin(request, app_state.settings), old
         )
 
-    @post("/{key_id:int}/revoke", status_code=200)
+    @post("/{key_id:int}/revoke", status_code=200, opt={"uses": Scope.KEYS_WRITE})
     async def revoke_key(
         self,
         request: Request[Any, Any, Any],
@@ -135,7 +136,7 @@ class KeyController(Controller):
         app_state.verifiers.forget(revoked)
         return revoked.key
 
-    @delete("/{key_id:int}", status_code=204)
+    @delete("/{key_id:int}", status_code=204, opt={"uses": Scope.KEYS_WRITE})
     async def delete_key(
         self,
         request: Request[Any, Any, Any],

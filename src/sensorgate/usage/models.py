@@ -40,3 +40,14 @@ credential_usage_daily = sa.Table(
     # Requests that passed authentication and limits but answered 4xx or 5xx (refusals are in `refused`).
     sa.Column("errors", sa.Integer, nullable=False, server_default="0"),
 )
+
+# Which scope each use of a credential exercised, per UTC day: what the console's key health reads to find scopes
+# a key holds but has not used (so that a narrower key can replace it).
+credential_scope_usage = sa.Table(
+    "credential_scope_usage",
+    metadata,
+    sa.Column("credential_id", sa.Integer, sa.ForeignKey("credentials.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),  # UTC
+    sa.Column("scope", sa.String(32), primary_key=True),
+    sa.Column("count", sa.Integer, nullable=False),
+)

@@ -38,16 +38,38 @@ class Tally:
 
 Key = tuple[int, int, str]  # credential id, epoch minute, outcome
 DayKey = tuple[int, int]  # credential id, epoch day (UTC)
+ScopeKey = tuple[int, int, str]  # credential id, epoch day (UTC), scope used
+
+
+@dataclass(slots=True)
+class Taken:
+    """One flush's worth of counts."""
+
+    minutes: dict[Key, Tally]
+    days: dict[DayKey, list[int]]  # [points returned, errors]
+    scopes: dict[ScopeKey, int]  # uses of each scope
+
+    def __bool__(self) -> bool:
+        return bool(self.minutes or self.days or self.scopes)
 
 
 class UsageRecorder:
     def __init__(self) -> None:
         self._pending: dict[Key, Tally] = {}
         self._days: dict[DayKey, list[int]] = {}  # [points returned, errors]
+        self._scopes: dict[ScopeKey, int] = {}
         self._dropped = 0
 
-    def used(self, credential_id: int, ip: str | None, user_agent: str | None) -> None:
+    def used(self, credential_id: int, ip: str | None, user_agent: str | None, scope: str | None = None) -> None:
+        """One use; `scope` is the scope the route exercised, when it needs one."""
         self._add(credential_id, USED, ip, user_agent, 1)
+        if scope is not None:
+            key = (credential_id, int(time.time() // 86_400), scope)
+            count = self._scopes.get(key)
+            if count is not None:
+                self._scopes[key] = count + 1
+            elif len(self._scopes) < MAX_PENDING:
+                self._scopes[key] = 1
 
     def refused(self, credential_id: int, reason: str, ip: str | None, user_agent: str | None) -> None:
         self._add(credential_id, reason, ip, user_agent, 1)
@@ -89,14 +111,18 @@ class UsageRecorder:
             tally.last_ip = ip
             tally.last_user_agent = user_agent
 
-    def take(self) -> tuple[dict[Key, Tally], dict[DayKey, list[int]]]:
+    def take(self) -> Taken:
         """Everything counted so far; the buffers start again empty."""
-        taken, self._pending = self._pending, {}
-        days, self._days = self._days, {}
-        return taken, days
+        taken = Taken(self._pending, self._days, self._scopes)
+        self._pending, self._days, self._scopes = {}, {}, {}
+        return taken
 
-    def give_back(self, taken: dict[Key, Tally], days: dict[DayKey, list[int]]) -> None:
+    def give_back(self, back: Taken) -> None:
         """Counts a failed flush could not write, merged into what came since."""
+        taken, days = back.minutes, back.days
+        for scope_key, count in back.scopes.items():
+            if scope_key in self._scopes or len(self._scopes) < MAX_PENDING:
+                self._scopes[scope_key] = self._scopes.get(scope_key, 0) + count
         for day_key, (points, errors) in days.items():
             day = self._day(day_key)
             if day is not None:
@@ -114,18 +140,18 @@ class UsageRecorder:
 
     async def flush(self, db: Database) -> int:
         """Write what is pending; return the number of rows written."""
-        taken, days = self.take()
+        taken = self.take()
         if self._dropped:
             log.warning("usage buffer full: %d counts (uses, refusals, points or errors) were dropped", self._dropped)
             self._dropped = 0
-        if not taken and not days:
+        if not taken:
             return 0
         try:
-            await db.write(store.add_usage, taken, days)
+            await db.write(store.add_usage, taken.minutes, taken.days, taken.scopes)
         except Exception:
-            self.give_back(taken, days)
+            self.give_back(taken)
             raise
-        return len(taken) + len(days)
+        return len(taken.minutes) + len(taken.days) + len(taken.scopes)
 
     @contextlib.asynccontextmanager
     async def running(self, db: Database, every: float) -> AsyncIterator[None]:

@@ -52,7 +52,7 @@ class KeyUsageController(Controller):
     path = "/v1/keys"
     tags = ["keys"]
 
-    @get("/usage")
+    @get("/usage", opt={"uses": Scope.USAGE_READ})
     async def key_usage(
         self,
         principal: PrincipalDep,
@@ -72,6 +72,7 @@ class KeyUsageController(Controller):
     @get(
         "/{key_id:int}/log",
         responses={200: ResponseSpec(data_container=key_log.KeyLog, description="The log, as JSON or as CSV")},
+        opt={"uses": Scope.AUDIT_READ},
     )
     async def key_log(
         self,

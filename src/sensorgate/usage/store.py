@@ -7,26 +7,27 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from sensorgate.credentials.models import credentials
-from sensorgate.usage.models import USED, credential_usage, credential_usage_daily
+from sensorgate.db.upsert import insert
+from sensorgate.usage.models import USED, credential_scope_usage, credential_usage, credential_usage_daily
 
 if TYPE_CHECKING:
-    from sensorgate.usage.recorder import DayKey, Key, Tally
+    from sensorgate.usage.recorder import DayKey, Key, ScopeKey, Tally
 
 
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
-def _insert(conn: sa.Connection, table: sa.Table) -> Any:
-    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
-
-
-def add_usage(conn: sa.Connection, taken: dict[Key, Tally], results: dict[DayKey, list[int]] | None = None) -> None:
-    """Add minutes of uses and refusals, and days of [points, errors], to what the tables hold."""
-    results = results or {}
-    ids = sorted({key[0] for key in taken} | {key[0] for key in results})
+def add_usage(
+    conn: sa.Connection,
+    taken: dict[Key, Tally],
+    results: dict[DayKey, list[int]] | None = None,
+    scopes: dict[ScopeKey, int] | None = None,
+) -> None:
+    """Add minutes of uses and refusals, days of [points, errors] and days of scope uses to what the tables hold."""
+    results, scopes = results or {}, scopes or {}
+    ids = sorted({key[0] for key in taken} | {key[0] for key in results} | {key[0] for key in scopes})
     # A credential may be gone (its organization deleted) since it was counted; its counts go with it.
     alive = set(conn.execute(sa.select(credentials.c.id).where(credentials.c.id.in_(ids))).scalars())
     minutes = []
@@ -70,6 +71,24 @@ def add_usage(conn: sa.Connection, taken: dict[Key, Tally], results: dict[DayKey
                 for (c, d), (r, f, p, e) in sorted(days.items())
             ],
         )
+    scope_rows = [
+        {"credential_id": c, "day": date.fromordinal(EPOCH_ORDINAL + d), "scope": s, "count": n}
+        for (c, d, s), n in sorted(scopes.items())
+        if c in alive
+    ]
+    if scope_rows:
+        statement = insert(conn, credential_scope_usage)
+        conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=[
+                    credential_scope_usage.c.credential_id,
+                    credential_scope_usage.c.day,
+                    credential_scope_usage.c.scope,
+                ],
+                set_={"count": credential_scope_usage.c.count + statement.excluded.count},
+            ),
+            scope_rows,
+        )
     for credential_id, at in sorted(last_used.items()):
         conn.execute(
             credentials.update()
@@ -83,7 +102,7 @@ def add_usage(conn: sa.Connection, taken: dict[Key, Tally], results: dict[DayKey
 
 def _upsert_minutes(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
     table = credential_usage
-    statement = _insert(conn, table)
+    statement = insert(conn, table)
     newer = statement.excluded.last_at >= table.c.last_at
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.credential_id, table.c.minute, table.c.outcome],
@@ -100,7 +119,7 @@ def _upsert_minutes(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
 
 def _upsert_days(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
     table = credential_usage_daily
-    statement = _insert(conn, table)
+    statement = insert(conn, table)
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.credential_id, table.c.day],
         set_={
@@ -162,4 +181,24 @@ def delete_before(
                 credential_usage_daily.c.credential_id == credential_id, credential_usage_daily.c.day < day_cutoff
             )
         ).rowcount
+        conn.execute(
+            credential_scope_usage.delete().where(
+                credential_scope_usage.c.credential_id == credential_id, credential_scope_usage.c.day < day_cutoff
+            )
+        )
     return minutes_deleted, days_deleted
+
+
+def scopes_used(conn: sa.Connection, credential_ids: list[int], since: date) -> dict[int, set[str]]:
+    """The scopes each credential exercised on or after `since` (UTC day)."""
+    found: dict[int, set[str]] = {i: set() for i in credential_ids}
+    if not credential_ids:
+        return found
+    rows = conn.execute(
+        sa.select(credential_scope_usage.c.credential_id, credential_scope_usage.c.scope)
+        .where(credential_scope_usage.c.credential_id.in_(credential_ids), credential_scope_usage.c.day >= since)
+        .distinct()
+    )
+    for row in rows:
+        found[row.credential_id].add(row.scope)
+    return found
