@@ -321,3 +321,15 @@ def test_a_keys_unit_preferences_apply_unless_the_request_says_otherwise(owner: 
             for i in client.get("/v1/measurements/latest", params={"sensor": sensor}).json()["items"]
         }
         assert units == {"temperature": "°F", "humidity": "%"}
+
+
+def test_organization_picks_where_a_key_is_made(owner: Client, db: Any) -> None:
+    add_user(db, "ann@acme.example", "globex", "admin")  # ann manages keys in two organizations now
+    # Without a workspace named, two organizations are ambiguous; `organization` settles it.
+    assert_error(owner.post("/v1/keys", json={"name": "k", "allWorkspaces": True}), 400, "several organizations")
+    made = create(owner, allWorkspaces=True, organization="globex")["key"]
+    globex = next(m for m in owner.get("/v1/me").json()["memberships"] if m["organization"] == "globex")
+    assert made["organizationId"] == globex["organizationId"]
+    # A workspace of another organization than the one named is not found there.
+    assert_error(owner.post("/v1/keys", json={"name": "k", "workspaces": ["acme"], "organization": "globex"}), 404)
+    assert_error(owner.post("/v1/keys", json={"name": "k", "organization": "initech"}), 404, "organization not found")

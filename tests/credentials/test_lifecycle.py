@@ -98,3 +98,26 @@ def test_renew_is_refused_without_can_renew_or_without_a_key(owner: Client, app:
     assert_error(owner.get("/v1/token/renew"), 403, "API key")
     with TestClient(app=app) as anonymous:
         assert_error(anonymous.get("/v1/token/renew"), 401)
+
+
+def test_a_revoked_key_is_read_only(owner: Client) -> None:
+    key = create(owner)["key"]
+    assert owner.post(f"/v1/keys/{key['id']}/revoke").status_code == 200
+    assert_error(owner.patch(f"/v1/keys/{key['id']}", json={"name": "again"}), 409, "a revoked key is read-only")
+    assert owner.get(f"/v1/keys/{key['id']}").json()["name"] == key["name"]
+
+
+def test_the_log_keeps_one_kind_of_event(owner: Client, app: Litestar) -> None:
+    created = create(owner)
+    key_id = created["key"]["id"]
+    owner.patch(f"/v1/keys/{key_id}", json={"owner": "ops"})
+    with as_key(app, created["secret"]) as key:
+        assert key.get("/v1/sensors").status_code == 200
+    events = lambda **query: [e["event"] for e in owner.get(f"/v1/keys/{key_id}/log", params=query).json()["items"]]  # noqa: E731
+    assert events() == ["created", "edited", "used"]
+    assert events(event="edited") == ["edited"]
+    assert events(event="used") == ["used"]
+    assert events(event="refused") == []
+    assert_error(owner.get(f"/v1/keys/{key_id}/log", params={"event": "nonsense"}), 400, "event is one of created")
+    csv = owner.get(f"/v1/keys/{key_id}/log", params={"event": "created", "format": "csv"}).text.splitlines()
+    assert [line.split(",")[1] for line in csv[1:]] == ["created"]

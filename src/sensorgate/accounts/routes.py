@@ -24,7 +24,7 @@ from sensorgate.accounts.schemas import (
     WorkspaceOut,
 )
 from sensorgate.accounts.throttle import LoginThrottle
-from sensorgate.auth.guard import CSRF_COOKIE, SESSION_COOKIE, client_address
+from sensorgate.auth.guard import CSRF_COOKIE, SESSION_COOKIE, client_address, session_cookies
 from sensorgate.auth.principal import PrincipalDep
 from sensorgate.db.engine import Database
 from sensorgate.kit.paging import DEFAULT_PAGE_SIZE, Page, PageNumber, PageSize
@@ -82,26 +82,9 @@ class AuthController(Controller):
             csrf_token=opened.csrf_token,
             expires_at=iso(opened.expires_at),
         )
-        response = Response(body)
         max_age = app_state.settings.session_hours * 3600
-        secure = app_state.settings.cookies_secure
-        response.set_cookie(
-            SESSION_COOKIE,
-            opened.token,
-            httponly=True,
-            samesite="lax",
-            secure=secure,
-            max_age=max_age,
-        )
-        # Readable by the console's script, so a reloaded page can still send X-CSRF-Token.
-        response.set_cookie(
-            CSRF_COOKIE,
-            opened.csrf_token,
-            httponly=False,
-            samesite="strict",
-            secure=secure,
-            max_age=max_age,
-        )
+        cookies = session_cookies(opened.token, opened.csrf_token, max_age, app_state.settings.cookies_secure)
+        response = Response(body, cookies=cookies)
         return response
 
     @post("/logout", status_code=204)

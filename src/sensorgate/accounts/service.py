@@ -73,6 +73,11 @@ def user_exists(conn: sa.Connection, email: str) -> bool:
     return store.user_by_email(conn, email) is not None
 
 
+def emails_of(conn: sa.Connection, principal: Principal, user_ids: list[int]) -> dict[int, str]:
+    """The emails of users in the caller's organizations, for pages that name who did what."""
+    return store.emails_of(conn, sorted(set(user_ids)), list(principal.memberships))
+
+
 def organization_id(conn: sa.Connection, slug: str) -> int:
     found = store.organization_by_slug(conn, slug)
     if found is None:
@@ -89,13 +94,6 @@ def ensure_organization(conn: sa.Connection, slug: str, now: datetime) -> int:
     organization_id = store.insert_organization(conn, slug, slug, now)
     store.insert_workspace(conn, organization_id, slug, slug, now)
     return organization_id
-
-
-def _membership_by_slug(principal: Principal, slug: str) -> Membership:
-    for found in principal.memberships.values():
-        if found.organization == slug:
-            return found
-    raise NotFound("organization not found")
 
 
 def _workspace_out(row: Any) -> WorkspaceOut:
@@ -118,7 +116,7 @@ def list_workspaces(conn: sa.Connection, principal: Principal, page: int, size: 
 
 def create_workspace(conn: sa.Connection, principal: Principal, body: WorkspaceIn, now: datetime) -> WorkspaceOut:
     if body.organization is not None:
-        organization_id = _membership_by_slug(principal, body.organization).organization_id
+        organization_id = principal.membership_named(body.organization).organization_id
     else:
         allowed = [m for m in principal.memberships.values() if Scope.WORKSPACES_WRITE in m.permissions]
         if not allowed:
@@ -150,10 +148,17 @@ def _member_out(row: Any) -> MemberOut:
 
 
 def list_members(conn: sa.Connection, principal: Principal, org_slug: str, page: int, size: int) -> Page[MemberOut]:
-    organization_id = _membership_by_slug(principal, org_slug).organization_id
+    organization_id = principal.membership_named(org_slug).organization_id
     principal.require(organization_id, Scope.ACCESS_MANAGE)
     rows, total = store.members_page(conn, organization_id, (page - 1) * size, size)
     return make_page([_member_out(r) for r in rows], page, size, total)
+
+
+def owner_count(conn: sa.Connection, principal: Principal, org_slug: str) -> int:
+    """How many owners the organization has: the last one cannot leave or be demoted."""
+    organization_id = principal.membership_named(org_slug).organization_id
+    principal.require(organization_id, Scope.ACCESS_MANAGE)
+    return store.count_owners(conn, organization_id)
 
 
 def _check_grants(grants: list[str]) -> list[str]:
@@ -171,7 +176,7 @@ def add_member(
     password_hash: str | None,
     now: datetime,
 ) -> MemberOut:
-    actor = _membership_by_slug(principal, org_slug)
+    actor = principal.membership_named(org_slug)
     principal.require(actor.organization_id, Scope.ACCESS_MANAGE)
     if body.role == "owner" and Scope.ORG_OWN not in actor.permissions:
         raise Forbidden("only an owner can add an owner")
@@ -203,7 +208,7 @@ def _guard_owner_change(conn: sa.Connection, actor: Membership, target: Any, new
 def update_member(
     conn: sa.Connection, principal: Principal, org_slug: str, user_id: int, patch: MemberPatch
 ) -> MemberOut:
-    actor = _membership_by_slug(principal, org_slug)
+    actor = principal.membership_named(org_slug)
     principal.require(actor.organization_id, Scope.ACCESS_MANAGE)
     target = store.membership(conn, actor.organization_id, user_id)
     if target is None:
@@ -220,7 +225,7 @@ def update_member(
 
 
 def remove_member(conn: sa.Connection, principal: Principal, org_slug: str, user_id: int) -> None:
-    actor = _membership_by_slug(principal, org_slug)
+    actor = principal.membership_named(org_slug)
     principal.require(actor.organization_id, Scope.ACCESS_MANAGE)
     target = store.membership(conn, actor.organization_id, user_id)
     if target is None:

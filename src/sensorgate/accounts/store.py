@@ -226,3 +226,16 @@ def delete_session(conn: sa.Connection, session_id: int) -> None:
 
 def delete_expired_sessions(conn: sa.Connection, user_id: int, now: datetime) -> None:
     conn.execute(login_sessions.delete().where(login_sessions.c.user_id == user_id, login_sessions.c.expires_at <= now))
+
+
+def emails_of(conn: sa.Connection, user_ids: list[int], organization_ids: list[int]) -> dict[int, str]:
+    """The emails of these users, among the members of these organizations."""
+    if not user_ids or not organization_ids:
+        return {}
+    rows = conn.execute(
+        sa.select(users.c.id, users.c.email)
+        .join(memberships, memberships.c.user_id == users.c.id)
+        .where(users.c.id.in_(user_ids), memberships.c.organization_id.in_(organization_ids))
+        .distinct()
+    )
+    return {row.id: row.email for row in rows}

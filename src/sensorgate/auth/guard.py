@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from litestar import Request
+from litestar.datastructures import Cookie
 
 from sensorgate.auth.principal import Principal
 from sensorgate.auth.refusals import CredentialRefused, Refusal
@@ -32,6 +33,7 @@ from sensorgate.kit.times import utcnow
 SESSION_COOKIE = "sg_session"
 CSRF_COOKIE = "sg_csrf"
 CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"  # the console's forms carry the token in this field
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -139,18 +141,41 @@ class Guard:
         return await self.api_keys.verify(secret, address, user_agent, utcnow())
 
     async def _session_principal(self, request: Request[Any, Any, Any]) -> Principal:
-        token = request.cookies.get(SESSION_COOKIE)
-        if not token:
-            raise Unauthorized("authentication required: send an API key, or log in at POST /v1/auth/login")
-        resolved = await self.sessions.resolve(token, utcnow())
-        if resolved is None:
-            raise Unauthorized("session expired or unknown; log in again")
+        resolved = await self._session(request)
         # A cookie rides along on cross-site requests; the CSRF header cannot, so it proves the page is ours.
         if request.method not in SAFE_METHODS and not self.sessions.csrf_matches(
             request.headers.get(CSRF_HEADER, ""), resolved.csrf_hash
         ):
             raise Forbidden("missing or wrong X-CSRF-Token header; send the csrfToken returned by login")
         return resolved.principal
+
+    async def console_principal(self, request: Request[Any, Any, Any]) -> Principal:
+        """The console's caller: a session only, since a page never carries an API key. A form proves it came
+        from our page with the CSRF token in its `csrf_token` field (or the header, as the API takes it)."""
+        resolved = await self._session(request)
+        if request.method not in SAFE_METHODS:
+            given = request.headers.get(CSRF_HEADER) or (await request.form()).get(CSRF_FIELD) or ""
+            if not self.sessions.csrf_matches(str(given), resolved.csrf_hash):
+                raise Forbidden("this form did not come from your console session; reload the page and try again")
+        return resolved.principal
+
+    async def _session(self, request: Request[Any, Any, Any]) -> ResolvedSession:
+        token = request.cookies.get(SESSION_COOKIE)
+        if not token:
+            raise Unauthorized("authentication required: send an API key, or log in at POST /v1/auth/login")
+        resolved = await self.sessions.resolve(token, utcnow())
+        if resolved is None:
+            raise Unauthorized("session expired or unknown; log in again")
+        return resolved
+
+
+def session_cookies(token: str, csrf_token: str, max_age: int, secure: bool) -> list[Cookie]:
+    """The cookies a login sets, for the API and the console alike: the session, HttpOnly, and the CSRF token,
+    which the page reads to send it back (SameSite=Strict: no other site's request carries it)."""
+    return [
+        Cookie(key=SESSION_COOKIE, value=token, httponly=True, samesite="lax", secure=secure, max_age=max_age),
+        Cookie(key=CSRF_COOKIE, value=csrf_token, httponly=False, samesite="strict", secure=secure, max_age=max_age),
+    ]
 
 
 def charge(refused: CredentialRefused, usage: Usage, address: str | None, user_agent: str | None) -> None:

@@ -42,6 +42,13 @@ class Principal:
             raise NotFound("organization not found")
         return found
 
+    def membership_named(self, slug: str) -> Membership:
+        """The caller's membership in the organization with this slug, or 404, as membership() does."""
+        for found in self.memberships.values():
+            if found.organization == slug:
+                return found
+        raise NotFound("organization not found")
+
     def organizations_with(self, permission: str) -> list[int]:
         return [m.organization_id for m in self.memberships.values() if permission in m.permissions]
 

@@ -36,6 +36,11 @@ def workspaces(conn: sa.Connection, principal: Principal, body: KeyIn) -> tuple[
     allowed = creating_organizations(principal)
     if not allowed:
         raise Forbidden("creating keys needs integrations:write (or access:manage, or a key with keys:write)")
+    if body.organization is not None:
+        pinned = principal.membership_named(body.organization).organization_id
+        if pinned not in allowed:
+            raise Forbidden(f"you cannot create keys in organization {body.organization!r}")
+        allowed = [pinned]
     rows = accounts_store.workspaces_of(conn, allowed)
     if principal.workspace_ids is not None:
         rows = [r for r in rows if r.id in principal.workspace_ids]

@@ -36,6 +36,7 @@ def render(conn: sa.Connection, rows: list[Any]) -> list[KeyOut]:
                 can_renew=row.can_renew,
                 lifetime_days=row.lifetime_days,
                 created_by=row.created_by_user_id,
+                created_by_key=row.created_by_credential_id,
                 created_at=iso(row.created_at),
                 updated_at=iso(row.updated_at),
                 expires_at=iso(max(s.expires_at for s in mine)) if mine else None,

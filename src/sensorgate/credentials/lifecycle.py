@@ -68,13 +68,16 @@ def _longest(conn: sa.Connection, organization_id: int) -> int:
 
 def update_key(conn: sa.Connection, principal: Principal, key_id: int, patch: KeyPatch, request: Origin) -> KeyOut:
     row = writable_key(conn, principal, key_id)
+    if row.revoked_at is not None:
+        raise Conflict("a revoked key is read-only; its log and usage stay readable")
     values: dict[str, Any] = {}
     for field, column in _COLUMNS.items():
         value = getattr(patch, field)
         if value is not None:
             values[column] = value
     if patch.lifetime_days is not None and patch.lifetime_days > _longest(conn, row.organization_id):
-        raise BadRequest(f"this organization allows keys of at most {_longest(conn, row.organization_id)} days")
+        longest = _longest(conn, row.organization_id)
+        raise BadRequest(f"this organization allows keys of at most {longest} days", field="lifetimeDays")
     _check_within_makers(conn, row, patch, request.now)
     if values:
         store.update_credential(conn, key_id, {**values, "updated_at": request.now})
@@ -89,13 +92,14 @@ def _check_within_makers(conn: sa.Connection, row: Any, patch: KeyPatch, now: da
     if not line.any:
         return
     if patch.can_renew and not line.can_renew:
-        raise Forbidden("a key made by a key that cannot renew cannot renew either (canRenew)")
+        raise Forbidden("a key made by a key that cannot renew cannot renew either (canRenew)", field="canRenew")
     if patch.lifetime_days is not None and line.expires_at is not None:
         left = (line.expires_at - now) // timedelta(days=1)
         if now + timedelta(days=patch.lifetime_days) > line.expires_at:
             raise Forbidden(
                 f"a key made by a key cannot outlive it: lifetimeDays at most {max(left, 0)}, since the key that "
-                f"made it expires {iso(line.expires_at)}"
+                f"made it expires {iso(line.expires_at)}",
+                field="lifetimeDays",
             )
 
 
@@ -125,7 +129,10 @@ def reissue_key(
     row = writable_key(conn, principal, key_id)
     if old_secret_expires_at is not None:
         if old_secret_expires_at < request.now:
-            raise BadRequest("oldSecretExpiresAt must not be in the past; use revoke to cut a key off now")
+            raise BadRequest(
+                "oldSecretExpiresAt must not be in the past; use revoke to cut a key off now",
+                field="oldSecretExpiresAt",
+            )
         store.cap_secret_expiry(conn, key_id, old_secret_expires_at)
     secret, _ = _new_secret(conn, row, request)
     details = {"oldSecretExpiresAt": iso(old_secret_expires_at)} if old_secret_expires_at else {}

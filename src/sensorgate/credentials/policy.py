@@ -15,7 +15,6 @@ from sensorgate.auth.principal import Principal
 from sensorgate.auth.scopes import Scope
 from sensorgate.credentials import plans
 from sensorgate.credentials.schemas import LimitsIn
-from sensorgate.kit.errors import NotFound
 from sensorgate.kit.wire import Input
 
 MAX_ACTIVE_KEYS = 1000
@@ -40,11 +39,9 @@ class PolicyPatch(Input):
 
 
 def _organization(principal: Principal, slug: str, needed: Scope) -> int:
-    for membership in principal.memberships.values():
-        if membership.organization == slug:
-            principal.require(membership.organization_id, needed)
-            return membership.organization_id
-    raise NotFound("organization not found")
+    organization_id = principal.membership_named(slug).organization_id
+    principal.require(organization_id, needed)
+    return organization_id
 
 
 def policy(conn: sa.Connection, principal: Principal, slug: str) -> PolicyOut:

@@ -47,6 +47,8 @@ def check_window(text: str, field: str = "limits.window") -> int:
 class KeyIn(Input):
     name: str
     kind: Kind = "api_key"
+    # The organization's slug: needed only by a caller who manages keys in several and names no workspace.
+    organization: Annotated[str, msgspec.Meta(max_length=63)] | None = None
     description: Annotated[str, msgspec.Meta(max_length=1000)] = ""
     owner: Annotated[str, msgspec.Meta(max_length=200)] = ""
     email: str | None = None
@@ -138,7 +140,8 @@ class KeyOut(msgspec.Struct, rename="camel"):
     ip_allowlist: list[str]
     can_renew: bool
     lifetime_days: int
-    created_by: int | None
+    created_by: int | None  # the user who made it
+    created_by_key: int | None  # the key that made it, when a key did
     created_at: str
     updated_at: str
     expires_at: str | None  # of the newest secret

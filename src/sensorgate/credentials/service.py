@@ -17,7 +17,7 @@ from sensorgate.auth.scopes import Scope
 from sensorgate.credentials import grants, keys_out, minting, store
 from sensorgate.credentials.schemas import KeyCreated, KeyIn, KeyOut
 from sensorgate.credentials.store import KeyReach
-from sensorgate.kit.errors import BadRequest, Forbidden, NotFound
+from sensorgate.kit.errors import BadRequest, Forbidden, NotFound, about
 from sensorgate.sensors import units
 
 MAX_LISTED = 1000
@@ -35,15 +35,25 @@ class Origin:
 
 
 def create_key(conn: sa.Connection, principal: Principal, body: KeyIn, request: Origin) -> KeyCreated:
-    organization_id, mode, workspace_ids = grants.workspaces(conn, principal, body)
-    scopes = grants.scopes(principal, organization_id, body)
-    group = grants.device_group(conn, principal, body, mode, workspace_ids)
-    expires = grants.expiry(conn, principal, organization_id, body, request.now)
+    with about("workspaces"):
+        organization_id, mode, workspace_ids = grants.workspaces(conn, principal, body)
+    with about("scopes"):
+        scopes = grants.scopes(principal, organization_id, body)
+    with about("deviceGroup"):
+        group = grants.device_group(conn, principal, body, mode, workspace_ids)
+    with about("expiresAt" if body.expires_at else "expiresIn"):
+        expires = grants.expiry(conn, principal, organization_id, body, request.now)
     maker = grants.maker_of(conn, principal)
     try:
         preferred = {m: units.normalize_unit(m, u) for m, u in body.units.items() if units.is_known(m)}
     except ValueError as exc:
         raise BadRequest(f"units: {exc}") from None
+    with about("ipAllowlist"):
+        ip_allowlist = grants.ip_allowlist(maker, body)
+    with about("canRenew"):
+        can_renew = grants.can_renew(conn, maker, body.can_renew)
+    with about("limits"):
+        limits = grants.limits(conn, maker, body)
     creator = principal.user_id
     if principal.credential_id is not None:
         creator = grants.creator_of(conn, principal.credential_id)
@@ -64,10 +74,10 @@ def create_key(conn: sa.Connection, principal: Principal, body: KeyIn, request: 
             "device_group_id": group,
             "scopes": scopes,
             "units": preferred,
-            "ip_allowlist": grants.ip_allowlist(maker, body),
-            "can_renew": grants.can_renew(conn, maker, body.can_renew),
+            "ip_allowlist": ip_allowlist,
+            "can_renew": can_renew,
             "lifetime_days": max(1, (expires - request.now).days),
-            "limits": grants.limits(conn, maker, body),
+            "limits": limits,
             "created_by_user_id": creator,
             "created_by_credential_id": principal.credential_id,
             "created_at": request.now,
@@ -81,6 +91,11 @@ def create_key(conn: sa.Connection, principal: Principal, body: KeyIn, request: 
     audit(conn, principal, organization_id, credential_id, "created", request, {"kind": body.kind, "scopes": scopes})
     key = key_out(conn, credential_id)
     return KeyCreated(id=credential_id, secret=secret, key=key, public_id=key.public_id)
+
+
+def manages_keys(permissions: frozenset[str]) -> bool:
+    """A user manages keys in an organization with integrations:write (their own) or access:manage (everyone's)."""
+    return Scope.INTEGRATIONS_WRITE in permissions or Scope.ACCESS_MANAGE in permissions
 
 
 def visible_keys(principal: Principal, *, write: bool) -> KeyReach:
@@ -110,8 +125,16 @@ def reportable_keys(principal: Principal, scope: Scope) -> KeyReach:
     return KeyReach(made_by=principal.credential_id, itself=principal.credential_id)
 
 
-def list_keys(conn: sa.Connection, principal: Principal, include_revoked: bool) -> list[KeyOut]:
-    rows = store.keys(conn, visible_keys(principal, write=False), live_only=not include_revoked, limit=MAX_LISTED)
+def list_keys(
+    conn: sa.Connection, principal: Principal, include_revoked: bool, organization_id: int | None = None
+) -> list[KeyOut]:
+    """The keys the caller may see, by id, at most MAX_LISTED; `organization_id`: in that organization only, where
+    the caller must manage keys (403 otherwise, rather than an empty list that looks like none)."""
+    reach = visible_keys(principal, write=False)
+    in_organization = organization_id is not None and principal.credential_id is None
+    if in_organization and not manages_keys(principal.membership(organization_id or 0).permissions):
+        raise Forbidden("managing keys needs integrations:write or access:manage")
+    rows = store.keys(conn, reach, live_only=not include_revoked, organization_id=organization_id, limit=MAX_LISTED)
     return keys_out.render(conn, rows)
 
 

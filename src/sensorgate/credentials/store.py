@@ -94,12 +94,20 @@ def descendant_ids(conn: sa.Connection, credential_id: int) -> list[int]:
 
 
 def keys(
-    conn: sa.Connection, reach: KeyReach, *, key_id: int | None = None, live_only: bool = False, limit: int
+    conn: sa.Connection,
+    reach: KeyReach,
+    *,
+    key_id: int | None = None,
+    live_only: bool = False,
+    organization_id: int | None = None,
+    limit: int,
 ) -> list[Row]:
-    """The keys in reach, by id: one key (`key_id`), or those not revoked (`live_only`)."""
+    """The keys in reach, by id: one key (`key_id`), those not revoked (`live_only`), one organization's."""
     where = reach_condition(reach)
     if key_id is not None:
         where = sa.and_(where, credentials.c.id == key_id)
+    if organization_id is not None:
+        where = sa.and_(where, credentials.c.organization_id == organization_id)
     if live_only:
         where = sa.and_(where, credentials.c.revoked_at.is_(None))
     return list(conn.execute(sa.select(credentials).where(where).order_by(credentials.c.id).limit(limit)).all())

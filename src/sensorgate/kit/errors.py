@@ -6,6 +6,8 @@ as the error object of docs/api.md.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http import HTTPStatus
 from typing import ClassVar
 
@@ -19,11 +21,13 @@ class ApiError(Exception):
         *,
         headers: dict[str, str] | None = None,
         details: list[dict[str, object]] | None = None,
+        field: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.headers = headers or {}
         self.details = details
+        self.field = field  # the input it is about (a wire name), for a form to show it there; see `about`
 
     @property
     def error(self) -> str:
@@ -33,6 +37,17 @@ class ApiError(Exception):
     def error_description(self) -> str | None:
         """Only OAuth errors repeat the message here, as RFC 6749 names it."""
         return None
+
+
+@contextmanager
+def about(field: str) -> Iterator[None]:
+    """Errors raised inside are about this input field (a wire name, such as `expiresAt`), unless they name one
+    already: the console shows each error next to its field, in the API's own words."""
+    try:
+        yield
+    except ApiError as exc:
+        exc.field = exc.field or field
+        raise
 
 
 class BadRequest(ApiError):

@@ -278,6 +278,11 @@ def iso(value: datetime) -> str:
     return format_time((aware - _EPOCH) // timedelta(milliseconds=1))
 
 
+def parse_iso(text: str) -> datetime:
+    """The inverse of iso(): an aware UTC datetime."""
+    return datetime.fromisoformat(text)  # Python 3.11 reads the trailing Z
+
+
 DEFAULT_WINDOW_MS = 24 * 3_600_000
 
 

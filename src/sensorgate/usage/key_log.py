@@ -26,6 +26,20 @@ from sensorgate.usage.models import USED
 DEFAULT_SPAN = timedelta(days=1)
 MAX_SPAN = timedelta(days=31)
 MAX_ENTRIES = 10_000
+# What a log line can be, in the order a filter offers them.
+EVENTS = (
+    "created",
+    "edited",
+    "reissued",
+    "renewed",
+    "revoked",
+    "deleted",
+    "secrets_purged",
+    "token_issued",
+    "token_revoked",
+    "used",
+    "refused",
+)
 CSV_COLUMNS = ("time", "event", "count", "lastAt", "reason", "ip", "userAgent", "actorUser", "actorKey", "details")
 
 
@@ -73,11 +87,20 @@ def _parse(text: str, field: str) -> datetime:
     return datetime.fromtimestamp(parse_time(text, field) / 1000, UTC)
 
 
-def read_log(conn: sa.Connection, principal: Principal, key_id: int, start: datetime, end: datetime) -> KeyLog:
-    """The log of one key: the caller's own to see, or audit:read on a key reading itself or the keys it made."""
+def read_log(
+    conn: sa.Connection, principal: Principal, key_id: int, start: datetime, end: datetime, event: str | None = None
+) -> KeyLog:
+    """The log of one key: the caller's own to see, or audit:read on a key reading itself or the keys it made.
+    `event`: only lines of that kind (one of EVENTS)."""
     readable_key(conn, principal, key_id, Scope.AUDIT_READ)
-    events = audit_store.events(conn, key_id, start, end, MAX_ENTRIES + 1)
-    minutes = usage_store.minutes(conn, key_id, start, end, MAX_ENTRIES + 1)
+    if event is not None and event not in EVENTS:
+        raise BadRequest(f"event is one of {', '.join(EVENTS)}")
+    events, minutes = [], []
+    if event not in ("used", "refused"):
+        events = audit_store.events(conn, key_id, start, end, MAX_ENTRIES + 1, action=event)
+    if event is None or event in ("used", "refused"):
+        used = None if event is None else event == "used"
+        minutes = usage_store.minutes(conn, key_id, start, end, MAX_ENTRIES + 1, used=used)
     if len(events) + len(minutes) > MAX_ENTRIES:
         raise BadRequest(f"this range holds more than {MAX_ENTRIES:,} log entries; narrow from/to")
     # A minute's uses sort by their last sighting, so that "created" comes before the first use of a new key

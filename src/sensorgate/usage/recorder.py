@@ -153,6 +153,14 @@ class UsageRecorder:
             raise
         return len(taken.minutes) + len(taken.days) + len(taken.scopes)
 
+    async def flush_before_reading(self, db: Database) -> None:
+        """Write this process's pending usage first, so that a report or a key's log shows its last second; the
+        report still answers if that fails."""
+        try:
+            await self.flush(db)
+        except Exception:
+            log.warning("could not write usage counts before a report; they are kept for the next try", exc_info=True)
+
     @contextlib.asynccontextmanager
     async def running(self, db: Database, every: float) -> AsyncIterator[None]:
         """Flush every `every` seconds while the app runs, and once more when it stops."""

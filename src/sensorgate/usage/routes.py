@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated, Literal
 
 import msgspec
@@ -37,16 +36,6 @@ class UsageState:
 
 UsageStateDep = NamedDependency[UsageState]
 
-logger = logging.getLogger(__name__)
-
-
-async def _flush(usage: UsageRecorder, db: Database) -> None:
-    """Write this process's pending usage first, so its last second shows; a report still answers if that fails."""
-    try:
-        await usage.flush(db)
-    except Exception:
-        logger.warning("could not write usage counts before a report; they are kept for the next try", exc_info=True)
-
 
 class KeyUsageController(Controller):
     path = "/v1/keys"
@@ -65,7 +54,7 @@ class KeyUsageController(Controller):
         you may see, or with usage:read, the calling key and the keys it created."""
         when = report.parse_day(day, utcnow())
         visible = reportable_keys(principal, Scope.USAGE_READ)
-        await _flush(app_state.usage, app_state.db)
+        await app_state.usage.flush_before_reading(app_state.db)
         found = await app_state.db.read(report.usage_report, visible, when)
         return await report.add_counts(found, app_state.limits, utcnow().date())
 
@@ -82,14 +71,16 @@ class KeyUsageController(Controller):
         start: Annotated[str | None, QueryParameter(name="from", max_length=40)] = None,
         end: Annotated[str | None, QueryParameter(name="to", max_length=40)] = None,
         fmt: Annotated[Literal["json", "csv"], QueryParameter(name="format")] = "json",
+        event: Annotated[str | None, QueryParameter(max_length=20)] = None,
     ) -> Response[bytes]:
         """A key's audit trail in [from, to) (the last day by default, at most 31 days and 10,000 entries):
         created, edited, reissued, renewed, revoked, deleted, secrets_purged, used (per minute, with the count and
-        the last address and user agent) and refused (per minute and reason). `format=csv` answers text/csv.
+        the last address and user agent) and refused (per minute and reason); `event=` keeps one kind of line.
+        `format=csv` answers text/csv.
         Needs the key to be yours to see, or audit:read on a key reading itself or the keys it created."""
         lower, upper = key_log.window(start, end, utcnow())
-        await _flush(app_state.usage, app_state.db)
-        trail = await app_state.db.read(key_log.read_log, principal, key_id, lower, upper)
+        await app_state.usage.flush_before_reading(app_state.db)
+        trail = await app_state.db.read(key_log.read_log, principal, key_id, lower, upper, event)
         if fmt == "csv":
             return Response(
                 key_log.to_csv(trail).encode(),

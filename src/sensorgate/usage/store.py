@@ -132,16 +132,21 @@ def _upsert_days(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
     conn.execute(statement, rows)
 
 
-def minutes(conn: sa.Connection, credential_id: int, start: datetime, end: datetime, limit: int) -> list[Any]:
-    """A credential's per-minute rows in [start, end), oldest first."""
+def minutes(
+    conn: sa.Connection, credential_id: int, start: datetime, end: datetime, limit: int, *, used: bool | None = None
+) -> list[Any]:
+    """A credential's per-minute rows in [start, end), oldest first; `used`: only uses (True) or refusals (False)."""
+    where = sa.and_(
+        credential_usage.c.credential_id == credential_id,
+        credential_usage.c.minute >= start,
+        credential_usage.c.minute < end,
+    )
+    if used is not None:
+        where = sa.and_(where, (credential_usage.c.outcome == USED) if used else (credential_usage.c.outcome != USED))
     return list(
         conn.execute(
             sa.select(credential_usage)
-            .where(
-                credential_usage.c.credential_id == credential_id,
-                credential_usage.c.minute >= start,
-                credential_usage.c.minute < end,
-            )
+            .where(where)
             .order_by(credential_usage.c.minute, credential_usage.c.outcome)
             .limit(limit)
         ).all()
