@@ -12,7 +12,9 @@ from litestar import Litestar, Request
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 from swagger_ui_bundle import swagger_ui_path
 
@@ -133,6 +135,7 @@ def create_app(settings: Settings, *, access_stream: TextIO | None = None) -> Li
         ],
         dependencies=_dependencies(state),
         exception_handlers={Exception: render_error},
+        template_config=TemplateConfig(directory=console_routes.TEMPLATES, engine=JinjaTemplateEngine),
         openapi_config=_openapi_config(),
         request_max_body_size=settings.max_body_bytes,
         lifespan=[lifespan],

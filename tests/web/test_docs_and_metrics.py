@@ -55,8 +55,9 @@ def test_metrics_need_the_token_when_one_is_set(database_url: str, tmp_path: Pat
     assert "sensorgate_http_requests_total" in ok.text
 
 
-def test_console_page_is_served(client: Client) -> None:
+def test_the_console_opens_on_its_login_page(client: Client) -> None:
     response = client.get("/")
     assert response.status_code == 200
-    assert "/v1/auth/login" in response.text
+    assert str(response.url).endswith("/login")
+    assert 'action="/login"' in response.text
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
