@@ -33,7 +33,7 @@ def test_serve_refuses_a_database_that_was_never_migrated(tmp_path: Path) -> Non
 
 def test_a_second_serve_on_a_busy_port_refuses_to_start(tmp_path: Path) -> None:
     port = free_port()
-    with serving(["--demo"], clean_env(tmp_path / "data"), port, tmp_path / "first"):
+    with serving(["--demo"], clean_env(tmp_path / "data"), port, tmp_path / "first", timeout=60):
         second = run(["serve", "--demo", "--port", str(port)], clean_env(tmp_path / "other"), timeout=30)
     assert second.returncode != 0
     message = flat(second.stderr)
@@ -58,7 +58,7 @@ def test_serve_demo_prints_a_working_login_and_is_the_same_after_a_restart(tmp_p
     env = clean_env(tmp_path / "data")
 
     port = free_port()
-    with serving(["--demo"], env, port, tmp_path / "run1") as server:
+    with serving(["--demo"], env, port, tmp_path / "run1", timeout=60) as server:
         output = server.output()
         assert f"http://127.0.0.1:{port}/" in output, output
         assert f"http://127.0.0.1:{port}/docs" in output, output
@@ -97,7 +97,7 @@ def test_serve_demo_prints_a_working_login_and_is_the_same_after_a_restart(tmp_p
     assert server.process.returncode is not None
 
     port = free_port()
-    with serving(["--demo"], env, port, tmp_path / "run2") as again:
+    with serving(["--demo"], env, port, tmp_path / "run2", timeout=60) as again:
         output = again.output()
         assert banner_value(output, "Login") == email
         assert banner_value(output, "Password") == password
@@ -108,7 +108,7 @@ def test_serve_demo_prints_a_working_login_and_is_the_same_after_a_restart(tmp_p
 
 def test_serve_with_two_workers_sums_metrics_across_processes(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    with serving(["--demo", "--workers", "2"], clean_env(data), free_port(), tmp_path / "logs", timeout=20) as server:
+    with serving(["--demo", "--workers", "2"], clean_env(data), free_port(), tmp_path / "logs", timeout=90) as server:
         # Many connections, so both workers get some of the requests.
         for _ in range(30):
             assert httpx.get(f"{server.base}/nowhere", timeout=5).status_code == 404
