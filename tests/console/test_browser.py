@@ -8,6 +8,8 @@ The accessible names used here (role, then name) are the console's contract; see
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ import httpx
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
+from sensorgate.console.examples import examples
 from tests.console.conftest import WIDTHS, Live, OpenPage, log_in
 
 pytestmark = pytest.mark.browser
@@ -320,3 +323,24 @@ def _fits(page: Any, name: str, width: int) -> None:
     """No page scrolls sideways; wide tables and code scroll inside their own box."""
     scroll = page.evaluate("document.documentElement.scrollWidth")
     assert scroll <= width, f"{name} is {scroll} px wide at {width} px"
+
+
+@pytest.mark.parametrize("kind", ["api_key", "signing_key", "oauth_client"])
+def test_the_python_examples_run_as_pasted(live: Live, kind: str, tmp_path: Path) -> None:
+    """The Python example of the secret page, run as a user would paste it, reads the sensors with the new key."""
+    with httpx.Client(base_url=live.base, timeout=30) as admin:
+        login = admin.post("/v1/auth/login", json={"email": live.admin, "password": live.password})
+        admin.headers["X-CSRF-Token"] = login.json()["csrfToken"]
+        body = {"name": unique(kind), "kind": kind, "workspaces": ["demo"], "expiresIn": "7d"}
+        made = admin.post("/v1/keys", json=body)
+        assert made.status_code == 201, made.text
+        created = made.json()
+        python = [e for e in examples(kind, live.base, created["secret"], created["publicId"]) if "Python" in e.title]
+        script = tmp_path / "example.py"
+        script.write_text(python[0].code)
+        try:
+            done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+        finally:
+            admin.post(f"/v1/keys/{created['id']}/revoke")  # frees the admin's active-key slot for other tests
+    assert done.returncode == 0, done.stderr
+    assert "'items': [" in done.stdout and "'serial'" in done.stdout, done.stdout[:500]

@@ -1,5 +1,6 @@
 """Ready-to-paste examples for a new secret, per kind: curl, and Python (standard library only) for the signed
-request and the token flow. They follow docs/api.md; tests/console/test_examples.py runs each against a server."""
+request and the token flow. They follow docs/api.md; tests/console/test_browser.py runs each Python one against a
+server."""
 
 from __future__ import annotations
 
