@@ -18,7 +18,7 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 from swagger_ui_bundle import swagger_ui_path
 
-from sensorgate import __version__
+from sensorgate import __version__, dialects
 from sensorgate.accounts import routes as accounts_routes
 from sensorgate.accounts.sessions import SessionVerifier
 from sensorgate.accounts.throttle import LoginThrottle
@@ -126,6 +126,7 @@ def create_app(settings: Settings, *, access_stream: TextIO | None = None) -> Li
     app = Litestar(
         route_handlers=[
             *ROUTES,
+            *dialects.routes(settings.dialect_names),
             create_static_files_router(
                 path=SWAGGER_ASSETS,
                 directories=[swagger_ui_path],

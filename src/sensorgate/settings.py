@@ -40,6 +40,10 @@ MIN_SECRET_LENGTH = 32
 SECRET_FIELDS = ("secret_key", "hash_pepper", "master_key")
 
 
+# Every vendor dialect there is (src/sensorgate/dialects/); SENSORGATE_DIALECTS picks among them.
+DIALECTS = ("aranet", "ardexa")
+
+
 class SettingsError(Exception):
     """The settings cannot run a service; the message says which one and how to fix it."""
 
@@ -87,6 +91,12 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # Failed console logins allowed in any 15 minutes, per email and per client address, before 429.
     login_attempts_per_email: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 5
     login_attempts_per_address: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 50
+    # The vendors' API dialects to answer (docs/dialects.md), comma-separated; empty answers none.
+    dialects: Annotated[str, msgspec.Meta(max_length=200)] = ",".join(DIALECTS)
+
+    @property
+    def dialect_names(self) -> frozenset[str]:
+        return frozenset(part.strip().lower() for part in self.dialects.split(",") if part.strip())
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -132,6 +142,11 @@ def load_settings(
         settings = msgspec.convert(raw, Settings, strict=False)
     except msgspec.ValidationError as exc:
         raise SettingsError(f"invalid setting: {exc}") from None
+    unknown = sorted(settings.dialect_names - set(DIALECTS))
+    if unknown:
+        raise SettingsError(
+            f"{ENV_PREFIX}DIALECTS: unknown dialect {', '.join(unknown)}; the dialects are {', '.join(DIALECTS)}"
+        )
     try:
         parse_networks(settings.trusted_proxies)
     except ValueError as exc:

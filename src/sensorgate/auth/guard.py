@@ -1,7 +1,8 @@
 """Authentication happens here, once per request, and yields a Principal.
 
-A credential may come as `X-API-Key`, `ApiKey` or `Authorization: Bearer`: an API key, an OAuth access token
-(a JWT), or, with `X-Signature`, a signing key's public id; without one, the console session cookie is used.
+A credential may come as `X-API-Key`, `ApiKey` or `Authorization: Bearer` (and as `bearer:` on the routes that
+say so): an API key, an OAuth access token (a JWT), or, with `X-Signature`, a signing key's public id; without
+one, the console session cookie is used.
 Routes that need a caller declare a `principal` parameter, and the scope they need in `opt={"scope": ...}`;
 none reads credential headers itself.
 
@@ -35,6 +36,8 @@ CSRF_COOKIE = "sg_csrf"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"  # the console's forms carry the token in this field
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# A route with this in its opt also takes the credential in a `bearer: <token>` header, as Ardexa's clients send it.
+BEARER_HEADER = "bearer_header"
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +207,8 @@ def presented_key(request: Request[Any, Any, Any]) -> str | None:
     authorization = headers.get("authorization", "")
     if authorization[:7].lower() == "bearer ":
         found.add(authorization[7:].strip())
+    if request.route_handler.opt.get(BEARER_HEADER) and headers.get("bearer"):
+        found.add(headers["bearer"].strip())
     if len(found) > 1:
         raise Unauthorized("send one credential, in one header", error="invalid_request")
     return found.pop() if found else None

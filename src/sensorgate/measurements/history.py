@@ -31,11 +31,15 @@ def history(
     limit: int,
     cursor: str | None,
     cursor_key: bytes,
+    series: list[ReadSeries] | None = None,
 ) -> HistoryOut:
-    if not sensor_ids:
-        raise BadRequest("sensor is required: one or more sensor ids, comma-separated")
-    targets = resolve(conn, principal, sensor_ids, metrics, unit)
-    by_id = {s.series_id: s for s in targets}
+    """`series`: already resolved by the caller (a dialect that picks series by kind); else the series of
+    `sensor_ids` and `metrics`, checked against what the caller reaches."""
+    if series is None:
+        if not sensor_ids:
+            raise BadRequest("sensor is required: one or more sensor ids, comma-separated")
+        series = resolve(conn, principal, sensor_ids, metrics, unit)
+    by_id = {s.series_id: s for s in series}
     digest = cursors.query_digest(list(by_id))
     after: tuple[int, int] | None = None
     start, end = span

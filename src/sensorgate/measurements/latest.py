@@ -8,7 +8,7 @@ from sensorgate.auth.principal import Principal
 from sensorgate.kit.times import format_time
 from sensorgate.measurements import store
 from sensorgate.measurements.schemas import LatestItem, LatestOut
-from sensorgate.measurements.series_access import resolve
+from sensorgate.measurements.series_access import ReadSeries, resolve
 
 
 def novelty(age_ms: int, interval_s: int) -> str:
@@ -20,10 +20,19 @@ def novelty(age_ms: int, interval_s: int) -> str:
 
 
 def latest_values(
-    conn: sa.Connection, principal: Principal, sensor_ids: list[int], metrics: list[str], unit: str | None, now_ms: int
+    conn: sa.Connection,
+    principal: Principal,
+    sensor_ids: list[int],
+    metrics: list[str],
+    unit: str | None,
+    now_ms: int,
+    series: list[ReadSeries] | None = None,
 ) -> LatestOut:
-    """Without sensor ids: every series the caller reaches (at most 10,000)."""
-    targets = {s.series_id: s for s in resolve(conn, principal, sensor_ids, metrics, unit)}
+    """Without sensor ids: every series the caller reaches (at most 10,000). `series`: already resolved by the
+    caller (a dialect that picks series by kind)."""
+    if series is None:
+        series = resolve(conn, principal, sensor_ids, metrics, unit)
+    targets = {s.series_id: s for s in series}
     if not targets:
         return LatestOut(items=[])
     rows = store.latest_of(conn, list(targets))

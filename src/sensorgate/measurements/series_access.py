@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -43,9 +43,17 @@ def parse_names(text: str | None) -> list[str]:
 
 
 def resolve(
-    conn: sa.Connection, principal: Principal, sensor_ids: list[int], metrics: list[str], unit: str | None
+    conn: sa.Connection,
+    principal: Principal,
+    sensor_ids: list[int],
+    metrics: list[str],
+    unit: str | None,
+    metric_units: Mapping[str, str] | None = None,
 ) -> list[ReadSeries]:
-    """The series of those sensors and metrics. A sensor the caller does not reach answers 404."""
+    """The series of those sensors and metrics. A sensor the caller does not reach answers 404.
+
+    Each series is served in `metric_units[metric]` (a dialect asks for one unit per metric), else in `unit`,
+    else in the credential's preferred unit, where its metric converts to it."""
     rows = [_Found(*row) for row in store.readable_series(conn, principal, sensor_ids, metrics)]
     missing = sorted(set(sensor_ids) - {r.sensor_id for r in rows})
     if missing and not metrics:
@@ -55,7 +63,8 @@ def resolve(
         if not store.sensor_readable(conn, principal, missing[0]):
             raise NotFound(f"sensor {missing[0]} not found")
         raise NotFound(f"sensor {missing[0]} has no metric {', '.join(metrics)}")
-    served = [_with_unit(r, unit or principal.units.get(r.metric)) for r in rows]
+    chosen = metric_units or {}
+    served = [_with_unit(r, chosen.get(r.metric) or unit or principal.units.get(r.metric)) for r in rows]
     # Only an explicit unit= can be wrong; a credential's preferences were checked when it was created.
     if unit and rows and all(s.unit == r.unit and s.unit != unit for s, r in zip(served, rows, strict=True)):
         # Not one series takes that unit; a series of another quantity simply keeps its own.

@@ -211,3 +211,23 @@ def list_assets(conn: sa.Connection, principal: Principal) -> list[AssetOut]:
         AssetOut(r.id, r.workspace_id, r.name, ids)
         for r, ids in store.assets_in(conn, workspace_reach(principal, Scope.DATA_READ), group)
     ]
+
+
+# Types and tags are read from the sensors themselves, so they are bounded by sensors read.
+MAX_TYPES = 1000
+MAX_TAG_SENSORS = 10_000
+
+
+def list_types(conn: sa.Connection, principal: Principal) -> list[str]:
+    """The sensor types (free text, e.g. "Aranet4") among the sensors the caller reaches."""
+    return store.types_in(conn, reach(principal, Scope.DATA_READ), MAX_TYPES)
+
+
+def list_tags(conn: sa.Connection, principal: Principal) -> list[str]:
+    """The tags on the sensors the caller reaches (the first 10,000 sensors)."""
+    return store.tags_in(conn, reach(principal, Scope.DATA_READ), MAX_TAG_SENSORS)
+
+
+def labels(conn: sa.Connection, principal: Principal, ids: list[int]) -> dict[int, tuple[str, str | None]]:
+    """Name and serial of each of these sensors that the caller reaches: what a link to a sensor shows."""
+    return store.labels(conn, reach(principal, Scope.DATA_READ), ids) if ids else {}

@@ -47,6 +47,26 @@ def sensors_query(where: sa.ColumnElement[bool]) -> sa.Select[Any]:
     )
 
 
+def types_in(conn: sa.Connection, where: sa.ColumnElement[bool], limit: int) -> list[str]:
+    """The sensor types in use, sorted."""
+    query = sensors_query(where).with_only_columns(sensors.c.type).where(sensors.c.type.is_not(None)).distinct()
+    return sorted(str(t) for t in conn.execute(query.order_by(sensors.c.type).limit(limit)).scalars())
+
+
+def tags_in(conn: sa.Connection, where: sa.ColumnElement[bool], limit: int) -> list[str]:
+    """The tags of the first `limit` sensors, sorted: tags are a JSON list on each sensor, with no table of their
+    own, so this reads them and merges in Python."""
+    query = sensors_query(where).with_only_columns(sensors.c.tags).order_by(sensors.c.id).limit(limit)
+    return sorted({str(tag) for tags in conn.execute(query).scalars() for tag in tags})
+
+
+def labels(conn: sa.Connection, where: sa.ColumnElement[bool], ids: list[int]) -> dict[int, tuple[str, str | None]]:
+    query = sensors_query(sa.and_(where, sensors.c.id.in_(ids))).with_only_columns(
+        sensors.c.id, sensors.c.name, sensors.c.serial
+    )
+    return {int(i): (name, serial) for i, name, serial in conn.execute(query)}
+
+
 def sensor_ids_in(conn: sa.Connection, workspace_id: int) -> list[int]:
     query = sa.select(sensors.c.id).where(sensors.c.workspace_id == workspace_id).order_by(sensors.c.id)
     return [int(i) for i in conn.execute(query).scalars()]
