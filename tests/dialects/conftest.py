@@ -27,6 +27,7 @@ class World:
     lab: dict[str, Any]  # co2, hourly for a day
     other: dict[str, Any]  # globex's sensor
     other_key: str
+    key_id: int = 0
 
     def as_key(self, secret: str | None = None, header: str = "ApiKey") -> Client:
         client = TestClient(app=self.app, base_url="https://testserver.local")
@@ -48,10 +49,11 @@ def _backfill(client: Client, items: list[dict[str, Any]]) -> None:
     assert response.status_code == 200, response.text
 
 
-def _key(client: Client, **fields: Any) -> str:
+def make_key(client: Client, **fields: Any) -> dict[str, Any]:
+    """A key of the logged-in client's organization (data:read unless told), as POST /v1/keys answers it."""
     response = client.post("/v1/keys", json={"name": "integration", "scopes": ["data:read"], **fields})
     assert response.status_code == 201, response.text
-    return response.json()["secret"]  # type: ignore[no-any-return]
+    return response.json()  # type: ignore[no-any-return]
 
 
 @pytest.fixture
@@ -87,12 +89,12 @@ def world(client: Client, db: Any, app: Litestar) -> World:
         ]
     items += [{"sensor": lab["id"], "metric": "co2", "value": 400 + h, "time": START + h * HOUR} for h in range(24)]
     _backfill(client, items)
-    key = _key(client)
+    key = make_key(client)
 
     other_owner = TestClient(app=app, base_url="https://testserver.local")
     add_user(db, "bob@globex.example", "globex", "owner")
     login(other_owner, "bob@globex.example")
     other = _sensor(other_owner, {"name": "Globex room", "serial": "99999", "metrics": [{"metric": "temperature"}]})
     _backfill(other_owner, [{"sensor": other["id"], "metric": "temperature", "value": 1.0, "time": START}])
-    other_key = _key(other_owner)
-    return World(client, app, key, room, lab, other, other_key)
+    other_key = make_key(other_owner)["secret"]
+    return World(client, app, key["secret"], room, lab, other, other_key, key["id"])
