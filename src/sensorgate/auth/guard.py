@@ -207,7 +207,7 @@ def presented_key(request: Request[Any, Any, Any]) -> str | None:
     authorization = headers.get("authorization", "")
     if authorization[:7].lower() == "bearer ":
         found.add(authorization[7:].strip())
-    if request.route_handler.opt.get(BEARER_HEADER) and headers.get("bearer"):
+    if "bearer" in headers and request.route_handler.opt.get(BEARER_HEADER):
         found.add(headers["bearer"].strip())
     if len(found) > 1:
         raise Unauthorized("send one credential, in one header", error="invalid_request")

@@ -31,16 +31,27 @@ def history(
     limit: int,
     cursor: str | None,
     cursor_key: bytes,
-    series: list[ReadSeries] | None = None,
 ) -> HistoryOut:
-    """`series`: already resolved by the caller (a dialect that picks series by kind); else the series of
-    `sensor_ids` and `metrics`, checked against what the caller reaches."""
-    if series is None:
-        if not sensor_ids:
-            raise BadRequest("sensor is required: one or more sensor ids, comma-separated")
-        series = resolve(conn, principal, sensor_ids, metrics, unit)
-    by_id = {s.series_id: s for s in series}
-    digest = cursors.query_digest(list(by_id))
+    if not sensor_ids:
+        raise BadRequest("sensor is required: one or more sensor ids, comma-separated")
+    targets = resolve(conn, principal, sensor_ids, metrics, unit)
+    by_id = {s.series_id: s for s in targets}
+    rows, following = page(conn, targets, span, descending, limit, cursor, cursor_key)
+    return HistoryOut(items=[_point(by_id[series_id], t, value) for series_id, t, value in rows], next=following)
+
+
+def page(
+    conn: sa.Connection,
+    series: list[ReadSeries],
+    span: tuple[int, int],
+    descending: bool,
+    limit: int,
+    cursor: str | None,
+    cursor_key: bytes,
+) -> tuple[list[tuple[int, int, float]], str | None]:
+    """One page of (series id, epoch ms, canonical value) of series already checked against the caller, and the
+    cursor to the next page (None at the end). History answers it as points; a dialect in its own shape."""
+    digest = cursors.query_digest([s.series_id for s in series])
     after: tuple[int, int] | None = None
     start, end = span
     if cursor:
@@ -49,15 +60,14 @@ def history(
             raise BadRequest("this cursor belongs to another query; repeat the query it came from")
         start, end, descending = position.start, position.end, position.descending
         after = (position.series_id, position.t)
-    rows = store.points_page(conn, list(by_id), start, end, descending, after, limit + 1)
+    rows = store.points_page(conn, [s.series_id for s in series], start, end, descending, after, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
-    items = [_point(by_id[series_id], t, value) for series_id, t, value in rows]
     following = None
     if more:
         last_series, last_t, _ = rows[-1]
         following = cursors.encode(cursors.Cursor(start, end, descending, last_series, last_t, digest), cursor_key)
-    return HistoryOut(items=items, next=following)
+    return rows, following
 
 
 def _point(target: ReadSeries, t: int, value: float) -> PointOut:

@@ -24,6 +24,7 @@ class ReadSeries:
     unit: str  # the unit of the values served
     interval: int
     convert: Callable[[float], float] | None  # canonical -> served unit, None when they are the same
+    sensor_label: str = ""  # the sensor's serial, else its name: what a link to it shows (the Aranet dialect)
 
 
 def parse_ids(text: str | None, name: str, maximum: int = MAX_SENSORS) -> list[int]:
@@ -79,17 +80,18 @@ class _Found(NamedTuple):
     metric: str
     unit: str
     interval: int
+    label: str
 
 
 def _with_unit(row: Any, unit: str | None) -> ReadSeries:
     """The series served in `unit` when its metric converts to it, else in its own unit."""
     if not unit:
-        return ReadSeries(row.id, row.sensor_id, row.metric, row.unit, row.interval, None)
+        return ReadSeries(row.id, row.sensor_id, row.metric, row.unit, row.interval, None, row.label)
     if _unit_problem(row, unit) is None:
         served = units.normalize_unit(row.metric, unit) if units.is_known(row.metric) else unit
         convert = units.converter(row.metric, served) if served != row.unit else None
-        return ReadSeries(row.id, row.sensor_id, row.metric, served, row.interval, convert)
-    return ReadSeries(row.id, row.sensor_id, row.metric, row.unit, row.interval, None)
+        return ReadSeries(row.id, row.sensor_id, row.metric, served, row.interval, convert, row.label)
+    return ReadSeries(row.id, row.sensor_id, row.metric, row.unit, row.interval, None, row.label)
 
 
 def _unit_problem(row: Any, unit: str) -> str | None:

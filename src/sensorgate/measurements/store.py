@@ -30,8 +30,9 @@ Row = Any
 
 def readable_series(
     conn: sa.Connection, principal: Principal, sensor_ids: list[int], metrics: list[str]
-) -> list[tuple[int, int, str, str, int]]:
-    """(series id, sensor id, metric, unit, sensor interval) of the named sensors' series the caller reads."""
+) -> list[tuple[int, int, str, str, int, str]]:
+    """(series id, sensor id, metric, unit, sensor interval, sensor serial or name) of the named sensors' series the
+    caller reads."""
     where, params = reach_sql(principal, Scope.DATA_READ)
     if sensor_ids:
         where += f" AND s.sensor_id IN ({','.join('?' * len(sensor_ids))})"
@@ -40,10 +41,10 @@ def readable_series(
         where += f" AND s.metric IN ({','.join('?' * len(metrics))})"
         params += metrics
     return [
-        (row[0], row[1], row[2], row[3], row[4])
+        (row[0], row[1], row[2], row[3], row[4], row[5] or row[6])
         for row in fetchall(
             conn,
-            "SELECT s.id, s.sensor_id, s.metric, s.unit, sn.interval FROM series s "  # noqa: S608 (placeholders only)
+            "SELECT s.id, s.sensor_id, s.metric, s.unit, sn.interval, sn.serial, sn.name FROM series s "  # noqa: S608 (placeholders only)
             "JOIN sensors sn ON sn.id = s.sensor_id JOIN workspaces w ON w.id = sn.workspace_id "
             f"WHERE {where} ORDER BY s.id LIMIT {MAX_SERIES}",
             params,

@@ -226,8 +226,3 @@ def list_types(conn: sa.Connection, principal: Principal) -> list[str]:
 def list_tags(conn: sa.Connection, principal: Principal) -> list[str]:
     """The tags on the sensors the caller reaches (the first 10,000 sensors)."""
     return store.tags_in(conn, reach(principal, Scope.DATA_READ), MAX_TAG_SENSORS)
-
-
-def labels(conn: sa.Connection, principal: Principal, ids: list[int]) -> dict[int, tuple[str, str | None]]:
-    """Name and serial of each of these sensors that the caller reaches: what a link to a sensor shows."""
-    return store.labels(conn, reach(principal, Scope.DATA_READ), ids) if ids else {}

@@ -60,13 +60,6 @@ def tags_in(conn: sa.Connection, where: sa.ColumnElement[bool], limit: int) -> l
     return sorted({str(tag) for tags in conn.execute(query).scalars() for tag in tags})
 
 
-def labels(conn: sa.Connection, where: sa.ColumnElement[bool], ids: list[int]) -> dict[int, tuple[str, str | None]]:
-    query = sensors_query(sa.and_(where, sensors.c.id.in_(ids))).with_only_columns(
-        sensors.c.id, sensors.c.name, sensors.c.serial
-    )
-    return {int(i): (name, serial) for i, name, serial in conn.execute(query)}
-
-
 def sensor_ids_in(conn: sa.Connection, workspace_id: int) -> list[int]:
     query = sa.select(sensors.c.id).where(sensors.c.workspace_id == workspace_id).order_by(sensors.c.id)
     return [int(i) for i in conn.execute(query).scalars()]

@@ -27,6 +27,7 @@ from sensorgate.dialects.aranet.shapes import (
     UnitInfo,
 )
 from sensorgate.kit.errors import NotFound
+from sensorgate.kit.times import format_time
 from sensorgate.measurements import history, latest
 from sensorgate.measurements.series_access import ReadSeries, resolve
 from sensorgate.sensors import service as sensors
@@ -114,15 +115,13 @@ def series_for(
     ]
 
 
-def reading_links(conn: sa.Connection, principal: Principal, series: list[ReadSeries]) -> Links:
-    labels = sensors.labels(conn, principal, sorted({s.sensor_id for s in series}))
+def reading_links(series: list[ReadSeries]) -> Links:
+    labels = {s.sensor_id: s.sensor_label for s in series}
     metric_names = sorted({s.metric for s in series})
     unit_pairs = sorted({(s.metric, s.unit) for s in series})
     return {
         "metric": [metric_link(m, catalogue.metric_id(m)) for m in metric_names],
-        "sensor": [
-            Link(str(i), serial or name, f"/api/v1/sensors/sensor/{i}") for i, (name, serial) in sorted(labels.items())
-        ],
+        "sensor": [Link(str(i), label, f"/api/v1/sensors/sensor/{i}") for i, label in sorted(labels.items())],
         "unit": [
             Link(catalogue.unit_id(m, u), u, f"/api/v1/units/unit/{catalogue.unit_id(m, u)}") for m, u in unit_pairs
         ],
@@ -147,33 +146,24 @@ def last_readings(conn: sa.Connection, principal: Principal, series: list[ReadSe
 
 def history_page(
     conn: sa.Connection,
-    principal: Principal,
     series: list[ReadSeries],
     span: tuple[int, int],
     limit: int,
     cursor: str | None,
     cursor_key: bytes,
 ) -> tuple[list[Reading], str | None]:
-    """One page of readings and our /v1 cursor to the next, or None at the end."""
-    out = history.history(
-        conn,
-        principal,
-        sensor_ids=[],
-        metrics=[],
-        unit=None,
-        span=span,
-        descending=False,
-        limit=limit,
-        cursor=cursor,
-        cursor_key=cursor_key,
-        series=series,
-    )
-    ids = {(s.sensor_id, s.metric): (str(s.sensor_id), catalogue.metric_id(s.metric), s) for s in series}
+    """One page of readings, through the same keyset page as /v1 history, and our cursor to the next (or None)."""
+    rows, following = history.page(conn, series, span, False, limit, cursor, cursor_key)
+    # What each series' readings say, worked out once a page rather than once a reading.
+    labels = {
+        s.series_id: (str(s.sensor_id), catalogue.metric_id(s.metric), catalogue.unit_id(s.metric, s.unit), s.convert)
+        for s in series
+    }
     readings = []
-    for point in out.items:
-        sensor, metric, found = ids[(point.sensor, point.metric)]
-        readings.append(Reading(sensor, metric, catalogue.unit_id(found.metric, found.unit), point.time, point.value))
-    return readings, out.next
+    for series_id, t, value in rows:
+        sensor, metric, unit, convert = labels[series_id]
+        readings.append(Reading(sensor, metric, unit, format_time(t), convert(value) if convert else value))
+    return readings, following
 
 
 def first_sensors(series: list[ReadSeries], count: int) -> list[ReadSeries]:
@@ -319,7 +309,7 @@ def last(
     readings = last_readings(conn, principal, series, now_ms) if series else []
     if not readings:
         return None
-    return Readings(readings, reading_links(conn, principal, series) if links else None)
+    return Readings(readings, reading_links(series) if links else None)
 
 
 def history_first(
@@ -371,7 +361,7 @@ def _page(
     cursor: str | None,
     cursor_key: bytes,
 ) -> Readings | None:
-    readings, following = history_page(conn, principal, series, span, limit, cursor, cursor_key)
+    readings, following = history_page(conn, series, span, limit, cursor, cursor_key)
     next_path = None
     if following is not None:
         token = token_for(kind, series, chosen, limit, links, following)
@@ -379,4 +369,4 @@ def _page(
         next_path = f"/api/v1/{path}/history?next={token}"
     if not readings and next_path is None:
         return None
-    return Readings(readings, reading_links(conn, principal, series) if links else None, next_path)
+    return Readings(readings, reading_links(series) if links else None, next_path)
