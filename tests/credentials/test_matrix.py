@@ -168,6 +168,40 @@ def probe_device_groups(w: World, r: Report, cred: Cred) -> None:
         r.expect("GET /v1/device-groups", {i["name"]: i["sensors"] for i in response.json()["items"]}, counts)
 
 
+# The Aranet dialect (/api/v1) reaches exactly what /v1 does: the same guard and services, Aranet's shapes. Its
+# errors are {"error": [...]}, and a read that names what the key cannot reach answers 200 {}, as Aranet does. -----
+ARANET_ERROR = {"error"}
+
+
+def probe_aranet(w: World, r: Report, cred: Cred) -> None:
+    reached = sorted(str(w.ids[k]) for k in SENSORS if cred.reaches(k))
+    for path in ("/api/v1/sensors", "/api/v1/measurements/last"):
+        response = w.call(r.cred, "GET", path)
+        if r.check(f"GET {path}", response, status_for(cred, "data:read", True, 200), ARANET_ERROR):
+            body = response.json()
+            found = body.get("sensors") or body.get("readings") or []
+            r.expect(f"GET {path}", sorted({item.get("sensor", item.get("id")) for item in found}), reached)
+    for key in SENSORS:
+        label = f"GET /api/v1/sensors/sensor/{{{key}}}"
+        response = w.call(r.cred, "GET", f"/api/v1/sensors/sensor/{w.ids[key]}")
+        if r.check(label, response, status_for(cred, "data:read", cred.reaches(key), 200), ARANET_ERROR):
+            r.expect(label, response.json()["sensor"]["sensorId"], SENSORS[key].serial)
+        elif response.status_code == 404:
+            r.same_as_ghost(label, response, w.call(r.cred, "GET", f"/api/v1/sensors/sensor/{GHOST}"))
+    points = len(TEMPERATURES) + 1
+    for keys in SENSOR_SETS:
+        label = f"GET /api/v1/measurements/history sensor={{{','.join(keys)}}}"
+        query = {**WINDOW, "sensor": sensor_param(w, cred, keys)}
+        response = w.call(r.cred, "GET", "/api/v1/measurements/history", params=query)
+        if r.check(label, response, status_for(cred, "data:read", True, 200), ARANET_ERROR):
+            readings = response.json().get("readings", [])
+            wanted = [k for k in keys if cred.reaches(k)] if all(cred.reaches(k) for k in keys) else []
+            r.expect(label + " sensors", sorted({x["sensor"] for x in readings}), sorted(str(w.ids[k]) for k in wanted))
+            r.expect(label + " count", len(readings), len(wanted) * points)
+    for path in ("/api/v1/assets", "/api/v1/tags", "/api/v1/alarms/actual", "/api/v1/alarms/rules"):
+        r.check(f"GET {path}", w.call(r.cred, "GET", path), status_for(cred, "data:read", True, 200), ARANET_ERROR)
+
+
 # Write probes. Each checks afterwards that a refused write wrote nothing, and leaves the world as it found it:
 # what could delete or move something aims at a throwaway copy made by the owner, so that a wrongly accepted
 # write cannot take the world (and every later probe) down with it. ------------------------------------------
@@ -337,6 +371,7 @@ PROBES: dict[str, Callable[[World, Report, Cred], None]] = {
     "alarms": probe_alarms,
     "assets": probe_assets,
     "device-groups": probe_device_groups,
+    "aranet": probe_aranet,
     "create-sensor": probe_create_sensor,
     "patch-sensor": probe_patch_sensor,
     "delete-sensor": probe_delete_sensor,
