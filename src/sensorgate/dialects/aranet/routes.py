@@ -50,6 +50,8 @@ READ = {"scope": Scope.DATA_READ}
 _encode = msgspec.json.Encoder().encode
 _EMPTY = b"{}"
 
+# A `next` token names up to 100 sensors and their metrics beside our cursor: a few kB at most.
+NEXT_LENGTH = 16_000
 PathId = Annotated[str, PathParameter(max_length=200)]
 Ids = Annotated[str | None, QueryParameter(max_length=2000, description="comma-separated ids (at most 100)")]
 Time = Annotated[str | None, QueryParameter(max_length=40, description="UTC, YYYY-MM-DD[THH:MM[:SS]]")]
@@ -250,7 +252,7 @@ async def measurements_history(
     minutes: Back = None,
     hours: Back = None,
     days: Back = None,
-    next_: Annotated[str | None, QueryParameter(name="next", max_length=4000)] = None,
+    next_: Annotated[str | None, QueryParameter(name="next", max_length=NEXT_LENGTH)] = None,
     limit: Limit = 1000,
     links: WithLinks = True,
 ) -> Response[bytes]:
@@ -276,7 +278,7 @@ async def telemetry_history(
     minutes: Back = None,
     hours: Back = None,
     days: Back = None,
-    next_: Annotated[str | None, QueryParameter(name="next", max_length=4000)] = None,
+    next_: Annotated[str | None, QueryParameter(name="next", max_length=NEXT_LENGTH)] = None,
     limit: Limit = 1000,
     links: WithLinks = True,
 ) -> Response[bytes]:
