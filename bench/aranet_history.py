@@ -19,14 +19,13 @@ import shutil
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import keys_http
 from harness import Processes, console
-from keys_asgi import alternate, call, scope_for, start_lifespan
+from keys_asgi import alternate, call, scope_for, start_lifespan, timed_calls
 
 TARGET = 0.9
 
@@ -60,16 +59,7 @@ async def measure(app: Any, key: str, v1_path: str, repeats: int) -> float:
         raise SystemExit(f"the pages differ: {len(v1)} points through /v1, {len(aranet)} through Aranet's path")
     console.print(f"both pages hold the same {len(v1)} points")
 
-    def timed(scope: dict[str, Any]) -> Any:
-        async def loop(n: int) -> float:
-            started = time.process_time()
-            for _ in range(n):
-                await call(app, scope)
-            return time.process_time() - started
-
-        return loop
-
-    n, results = await alternate({name: timed(scope) for name, scope in scopes.items()}, repeats)
+    n, results = await alternate({name: timed_calls(app, scope) for name, scope in scopes.items()}, repeats)
     console.print(f"{repeats} alternating repeats of {n:,} requests per page, in-process, CPU time")
     base = statistics.median(results["/v1 history"])
     for name, values in results.items():

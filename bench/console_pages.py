@@ -19,13 +19,12 @@ import shutil
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 import keys_http
 from harness import Processes, console
-from keys_asgi import Headers, alternate, call, scope_for, start_lifespan
+from keys_asgi import Headers, alternate, call, scope_for, start_lifespan, timed_calls
 
 EXTRA_KEYS = 50
 TARGET_MS = 50.0
@@ -82,16 +81,7 @@ async def measure(app: Any, cookie: str, key_id: int, secrets: list[str], repeat
     rows = len(re.findall(r'href="/orgs/demo/keys/\d+"', listed))
     console.print(f"the key list shows {rows} keys")
 
-    def timed(scope: dict[str, Any]) -> Any:
-        async def loop(n: int) -> float:
-            started = time.process_time()
-            for _ in range(n):
-                await call(app, scope)
-            return time.process_time() - started
-
-        return loop
-
-    n, results = await alternate({name: timed(scope) for name, scope in scopes.items()}, repeats)
+    n, results = await alternate({name: timed_calls(app, scope) for name, scope in scopes.items()}, repeats)
     console.print(f"{repeats} alternating repeats of {n:,} requests per page, in-process, CPU time")
     base = statistics.median(results["API GET /v1/keys"])
     worst = max(statistics.median(values) for name, values in results.items() if not name.startswith("API"))

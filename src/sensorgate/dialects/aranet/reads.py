@@ -250,9 +250,16 @@ def asset_shape(out: AssetOut) -> Asset:
     return Asset(str(out.id), out.name, [], [Point(str(out.id), out.name, associations)])
 
 
-def sensors_of_assets(conn: sa.Connection, principal: Principal, asset_ids: list[int]) -> list[int]:
+def with_assets(
+    conn: sa.Connection, principal: Principal, sensor_ids: list[int], asset_ids: list[int]
+) -> list[int] | None:
+    """The sensors named, and those of the assets named (Aranet's `asset` and `point`); None when assets were
+    named and, with the sensors named, come to no sensor the caller reaches: that matches nothing."""
+    if not asset_ids:
+        return sensor_ids
     wanted = set(asset_ids)
-    return sorted({s for a in sensors.list_assets(conn, principal) if a.id in wanted for s in a.sensors})
+    held = {s for a in sensors.list_assets(conn, principal) if a.id in wanted for s in a.sensors}
+    return sorted(set(sensor_ids) | held) or None
 
 
 def alarm_shapes(
@@ -301,11 +308,10 @@ def last(
     now_ms: int,
 ) -> Readings | None:
     """`measurements/last` and `telemetry/last`. None: nothing matches, which Aranet answers with {}."""
-    if asset_ids:
-        sensor_ids = sorted(set(sensor_ids) | set(sensors_of_assets(conn, principal, asset_ids)))
-        if not sensor_ids:
-            return None
-    series = series_for(conn, principal, kind, sensor_ids, metric_numbers, chosen)
+    named = with_assets(conn, principal, sensor_ids, asset_ids)
+    if named is None:
+        return None
+    series = series_for(conn, principal, kind, named, metric_numbers, chosen)
     readings = last_readings(conn, principal, series, now_ms) if series else []
     if not readings:
         return None
@@ -326,11 +332,10 @@ def history_first(
     cursor_key: bytes,
 ) -> Readings | None:
     """The first page of `measurements/history` or `telemetry/history`, with `next` when there is more."""
-    if asset_ids:
-        sensor_ids = sorted(set(sensor_ids) | set(sensors_of_assets(conn, principal, asset_ids)))
-        if not sensor_ids:
-            return None
-    series = series_for(conn, principal, kind, sensor_ids, metric_numbers, chosen)
+    named = with_assets(conn, principal, sensor_ids, asset_ids)
+    if named is None:
+        return None
+    series = series_for(conn, principal, kind, named, metric_numbers, chosen)
     # Without sensors named, every sensor reached: the first 100, the most one history query names.
     series = first_sensors(series, queries.MAX_IDS)
     if not series:
