@@ -147,6 +147,28 @@ def points_page(
     return [(r[0], r[1], r[2]) for r in fetchall(conn, sql, params)]
 
 
+def sample_times(
+    conn: sa.Connection, series_ids: list[int], start: int, end: int, descending: bool, offset: int, limit: int
+) -> list[int]:
+    """The distinct times in [start, end) at which any of these series has a point, in order, from `offset`."""
+    marks = ",".join("?" * len(series_ids))
+    sql = (
+        f"SELECT DISTINCT t FROM points WHERE series_id IN ({marks}) AND t >= ? AND t < ? "  # noqa: S608
+        "ORDER BY t" + (" DESC" if descending else "") + " LIMIT ? OFFSET ?"
+    )
+    return [row[0] for row in fetchall(conn, sql, [*series_ids, start, end, limit, offset])]
+
+
+def points_between(conn: sa.Connection, series_ids: list[int], start: int, end: int) -> list[tuple[int, int, float]]:
+    """(series, t, value) of these series in [start, end), by time then series."""
+    marks = ",".join("?" * len(series_ids))
+    sql = (
+        f"SELECT series_id, t, value FROM points WHERE series_id IN ({marks}) AND t >= ? AND t < ? "  # noqa: S608
+        "ORDER BY t, series_id"
+    )
+    return [(r[0], r[1], r[2]) for r in fetchall(conn, sql, [*series_ids, start, end])]
+
+
 def points_of(conn: sa.Connection, series_id: int, low: int, high: int) -> list[tuple[int, float]]:
     """(t, value) of one series with low <= t <= high, in time order."""
     rows = fetchall(
