@@ -27,6 +27,11 @@ class World:
     lab: dict[str, Any]  # co2, hourly for a day
     other: dict[str, Any]  # globex's sensor
     other_key: str
+    other_owner: Client | None = None  # globex's owner, logged in, to make more of its keys
+
+    def new_key(self, **fields: Any) -> str:
+        """Another acme key, e.g. new_key(scopes=["data:write"]) or new_key(limits={...})."""
+        return _key(self.owner, **fields)
 
     def as_key(self, secret: str | None = None, header: str = "ApiKey") -> Client:
         client = TestClient(app=self.app, base_url="https://testserver.local")
@@ -95,4 +100,4 @@ def world(client: Client, db: Any, app: Litestar) -> World:
     other = _sensor(other_owner, {"name": "Globex room", "serial": "99999", "metrics": [{"metric": "temperature"}]})
     _backfill(other_owner, [{"sensor": other["id"], "metric": "temperature", "value": 1.0, "time": START}])
     other_key = _key(other_owner)
-    return World(client, app, key, room, lab, other, other_key)
+    return World(client, app, key, room, lab, other, other_key, other_owner)
