@@ -145,6 +145,7 @@ def test_query_answers_one_sample_per_time_newest_first(world: World) -> None:
         "rssi": -70 - hour % 3,
     }
     assert query(client, world.room["id"]) == found  # topic "default" by default
+    assert ok(client.post(f"/v3/devices/{world.room['id']}/query", content=b"")) == found  # no body: defaults
     assert query(client, world.room["id"], topic="uplink") == []
 
 

@@ -29,7 +29,7 @@ REFUSED = {
     "FIRST": (
         "FIRST is not served: our aggregates are count, min, max, avg and sum (as GET /v1/measurements/aggregate). "
         "The rollups keep each hour's first value, but the aggregate service does not combine them into buckets; "
-        "read the first value with POST /v3/devices/{id}/query (timestamp.gte) instead"
+        "read a bucket's first value with GET /v1/measurements?sensor=&metric=&from=&to=&limit=1 instead"
     ),
     "MATCHED_COUNT": "MATCHED_COUNT counts rule matches, which are alarms here: read them through /v1/alarms",
     "UNMATCHED_COUNT": "UNMATCHED_COUNT counts rule matches, which are alarms here: read them through /v1/alarms",

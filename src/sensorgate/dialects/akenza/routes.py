@@ -136,14 +136,14 @@ async def device(device: DeviceRef, principal: PrincipalDep, app_state: AppState
 async def query(
     request: Request[Any, Any, Any],
     device: DeviceRef,
-    data: JSONBody[DataQuery],
     principal: PrincipalDep,
     app_state: AppStateDep,
+    data: JSONBody[DataQuery | None] = None,
 ) -> list[DeviceData]:
     """Samples, newest first: each holds every metric with a value at its `timestamp`. All metrics are on the
     topic `default` (`*` reads the same). Page with `skip` and `limit` (at most 8,000); bound the window with
-    `timestamp.lt`/`lte` to keep the pages still while data arrives."""
-    found = await app_state.db.read(reads.query, principal, _sensor(device), data)
+    `timestamp.lt`/`lte` to keep the pages still while data arrives. No body: every default."""
+    found = await app_state.db.read(reads.query, principal, _sensor(device), data or DataQuery())
     _count(request, sum(len(s.data) for s in found))
     return found
 

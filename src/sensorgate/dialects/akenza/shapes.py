@@ -12,6 +12,8 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 import msgspec
 
+from sensorgate.measurements.samples import MAX_SKIP
+
 T = TypeVar("T")
 
 
@@ -104,7 +106,7 @@ class DataQuery(msgspec.Struct, forbid_unknown_fields=True):
     topic: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] = "default"
     timestamp: TimestampFilter | None = None
     limit: Annotated[int, msgspec.Meta(ge=1, le=8000)] = 8000
-    skip: Annotated[int, msgspec.Meta(ge=0, le=10_000_000)] = 0
+    skip: Annotated[int, msgspec.Meta(ge=0, le=MAX_SKIP)] = 0
 
 
 class DeviceData(msgspec.Struct, rename="camel", gc=False):
