@@ -82,6 +82,24 @@ def test_query_answers_can_be_posted_back(world: World) -> None:
     }
 
 
+def test_a_sample_holds_the_metrics_measured_at_its_instant(world: World) -> None:
+    client, room = writer(world), world.room["id"]
+    samples = [
+        {"data": {"temperature": 1}, "timestamp": iso(AT)},
+        {"data": {"humidity": 2}, "timestamp": iso(AT + 1)},
+        {"data": {"temperature": 3, "battery": 4}, "timestamp": iso(AT + 2)},
+    ]
+    assert ok(client.post(f"/v3/devices/{room}/backfill/bulk", json=samples))["values"] == 4
+    bounds = {"gte": iso(AT), "lte": iso(AT + 2)}
+    one_by_one = [query(client, room, timestamp=bounds, limit=1, skip=skip) for skip in range(4)]
+    assert [[s["data"] for s in page] for page in one_by_one] == [
+        [{"temperature": 3, "battery": 4}],
+        [{"humidity": 2}],
+        [{"temperature": 1}],
+        [],
+    ]
+
+
 @pytest.mark.parametrize(
     ("samples", "message", "details"),
     [
