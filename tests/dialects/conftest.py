@@ -28,6 +28,11 @@ class World:
     other: dict[str, Any]  # globex's sensor
     other_key: str
     key_id: int = 0
+    other_owner: Client | None = None  # globex's owner, logged in, to make more of its keys
+
+    def new_key(self, **fields: Any) -> str:
+        """Another acme key, e.g. new_key(scopes=["data:write"]) or new_key(limits={...})."""
+        return make_key(self.owner, **fields)["secret"]  # type: ignore[no-any-return]
 
     def as_key(self, secret: str | None = None, header: str = "ApiKey") -> Client:
         client = TestClient(app=self.app, base_url="https://testserver.local")
@@ -97,4 +102,4 @@ def world(client: Client, db: Any, app: Litestar) -> World:
     other = _sensor(other_owner, {"name": "Globex room", "serial": "99999", "metrics": [{"metric": "temperature"}]})
     _backfill(other_owner, [{"sensor": other["id"], "metric": "temperature", "value": 1.0, "time": START}])
     other_key = make_key(other_owner)["secret"]
-    return World(client, app, key["secret"], room, lab, other, other_key, key["id"])
+    return World(client, app, key["secret"], room, lab, other, other_key, key["id"], other_owner)

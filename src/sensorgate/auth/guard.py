@@ -27,7 +27,7 @@ from litestar.datastructures import Cookie
 from sensorgate.auth.principal import Principal
 from sensorgate.auth.refusals import CredentialRefused, Refusal
 from sensorgate.kit import metrics
-from sensorgate.kit.context import CREDENTIAL_KEY, RATE_LIMIT_KEY
+from sensorgate.kit.context import CREDENTIAL_KEY, RATE_LIMIT_KEY, RATE_VERDICT_KEY
 from sensorgate.kit.errors import Forbidden, TooManyRequests, Unauthorized
 from sensorgate.kit.times import utcnow
 
@@ -73,6 +73,9 @@ class Verdict(Protocol):
     retry_after: int
     reason: str  # "window" or "daily"
     headers: list[tuple[bytes, bytes]]
+    limit: int
+    remaining: int
+    reset: int
 
 
 class Limiter(Protocol):
@@ -119,6 +122,8 @@ class Guard:
                 # web/middleware.py adds these to the response, whatever it turns out to be (429s included).
                 request.scope[RATE_LIMIT_KEY] = verdict.headers  # type: ignore[literal-required]
                 if not verdict.allowed:
+                    # A dialect may restate the refusal in headers of its own (Akenza's X-RateLimit-*).
+                    request.scope[RATE_VERDICT_KEY] = verdict  # type: ignore[literal-required]
                     what = "daily quota" if verdict.reason == "daily" else "rate limit"
                     error = TooManyRequests(
                         f"this key's {what} is used up; see the RateLimit headers", verdict.retry_after

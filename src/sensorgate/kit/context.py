@@ -16,6 +16,8 @@ SCOPE_KEY = "sensorgate.context"
 # number of points its answer holds: web/middleware.py reads all three once the response has gone out.
 RATE_LIMIT_KEY = "sensorgate.rate_limit"
 CREDENTIAL_KEY = "sensorgate.credential"
+# Where the guard leaves the rate-limit verdict of a request it refuses, for a dialect's error handler.
+RATE_VERDICT_KEY = "sensorgate.rate_verdict"
 POINTS_KEY = "sensorgate.points"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
 # W3C Trace Context: version-traceid-parentid-flags; all-zero ids are invalid.

@@ -10,11 +10,15 @@ from sensorgate.measurements import store
 from sensorgate.measurements.schemas import LatestItem, LatestOut
 from sensorgate.measurements.series_access import ReadSeries, resolve
 
+# A value older than this many of its sensor's reporting intervals is expiring, and then old.
+EXPIRING_INTERVALS = 3
+OLD_INTERVALS = 6
+
 
 def novelty(age_ms: int, interval_s: int) -> str:
-    if age_ms > 6 * interval_s * 1000:
+    if age_ms > OLD_INTERVALS * interval_s * 1000:
         return "old"
-    if age_ms > 3 * interval_s * 1000:
+    if age_ms > EXPIRING_INTERVALS * interval_s * 1000:
         return "expiring"
     return "new"
 

@@ -148,6 +148,32 @@ def points_page(
     return [(r[0], r[1], r[2]) for r in fetchall(conn, sql, params)]
 
 
+def sample_times(
+    conn: sa.Connection, series_ids: list[int], start: int, end: int, descending: bool, offset: int, limit: int
+) -> list[int]:
+    """The distinct times in [start, end) at which any of these series has a point, in order, from `offset`.
+
+    The first offset + limit times of all the series are among the first offset + limit of each one, so each
+    series is read by its index for that many rows only, not for the whole window."""
+    # Only our own words and placeholders go into the statement.
+    order = " DESC" if descending else ""
+    each = "SELECT t FROM points WHERE series_id = ? AND t >= ? AND t < ? ORDER BY t" + order + " LIMIT ?"  # noqa: S608
+    union = " UNION ALL ".join(f"SELECT t FROM ({each}) s{i}" for i in range(len(series_ids)))  # noqa: S608
+    sql = f"SELECT DISTINCT t FROM ({union}) u ORDER BY t{order} LIMIT ? OFFSET ?"  # noqa: S608
+    params: list[int] = [value for sid in series_ids for value in (sid, start, end, offset + limit)]
+    return [row[0] for row in fetchall(conn, sql, [*params, limit, offset])]
+
+
+def points_between(conn: sa.Connection, series_ids: list[int], start: int, end: int) -> list[tuple[int, int, float]]:
+    """(series, t, value) of these series in [start, end), by time then series."""
+    marks = ",".join("?" * len(series_ids))
+    sql = (
+        f"SELECT series_id, t, value FROM points WHERE series_id IN ({marks}) AND t >= ? AND t < ? "  # noqa: S608
+        "ORDER BY t, series_id"
+    )
+    return [(r[0], r[1], r[2]) for r in fetchall(conn, sql, [*series_ids, start, end])]
+
+
 def points_of(conn: sa.Connection, series_id: int, low: int, high: int) -> list[tuple[int, float]]:
     """(t, value) of one series with low <= t <= high, in time order."""
     rows = fetchall(

@@ -105,3 +105,9 @@ class AssetOut(msgspec.Struct, rename="camel"):
     workspace_id: int
     name: str
     sensors: list[int]
+
+
+class TagCount(msgspec.Struct, rename="camel"):
+    workspace_id: int
+    name: str
+    sensors: int

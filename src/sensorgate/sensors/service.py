@@ -21,6 +21,7 @@ from sensorgate.sensors.schemas import (
     SensorIn,
     SensorOut,
     SensorPatch,
+    TagCount,
 )
 from sensorgate.sensors.scope import reach, visible, workspace_reach, workspace_visible
 
@@ -57,9 +58,17 @@ def list_sensors(
     q: str | None,
     page: int,
     size: int,
+    organization_id: int | None = None,
+    serial: str | None = None,
 ) -> Page[SensorOut]:
     where = store.filtered(
-        reach(principal, Scope.DATA_READ), workspace_id=workspace_id, device_group=device_group, asset=asset, q=q
+        reach(principal, Scope.DATA_READ),
+        workspace_id=workspace_id,
+        device_group=device_group,
+        asset=asset,
+        q=q,
+        organization_id=organization_id,
+        serial=serial,
     )
     rows, total = store.sensors_page(conn, where, (page - 1) * size, size)
     return make_page(_out(conn, rows), page, size, total)
@@ -226,3 +235,10 @@ def list_types(conn: sa.Connection, principal: Principal) -> list[str]:
 def list_tags(conn: sa.Connection, principal: Principal) -> list[str]:
     """The tags on the sensors the caller reaches (the first 10,000 sensors)."""
     return store.tags_in(conn, reach(principal, Scope.DATA_READ), MAX_TAG_SENSORS)
+
+
+def tag_counts(conn: sa.Connection, principal: Principal) -> list[TagCount]:
+    """Each tag per workspace with the number of sensors carrying it (the first 10,000 sensors reached), by
+    workspace then name: a tag has no row of its own, so it belongs to the workspace of its sensors."""
+    found = store.tag_counts_in(conn, reach(principal, Scope.DATA_READ), MAX_TAG_SENSORS)
+    return [TagCount(workspace, tag, count) for (workspace, tag), count in sorted(found.items())]

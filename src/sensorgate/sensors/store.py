@@ -60,6 +60,16 @@ def tags_in(conn: sa.Connection, where: sa.ColumnElement[bool], limit: int) -> l
     return sorted({str(tag) for tags in conn.execute(query).scalars() for tag in tags})
 
 
+def tag_counts_in(conn: sa.Connection, where: sa.ColumnElement[bool], limit: int) -> dict[tuple[int, str], int]:
+    """(workspace, tag) -> how many of the first `limit` sensors carry it, merged in Python as tags_in is."""
+    query = sensors_query(where).with_only_columns(sensors.c.workspace_id, sensors.c.tags)
+    counts: dict[tuple[int, str], int] = defaultdict(int)
+    for workspace_id, tags in conn.execute(query.order_by(sensors.c.id).limit(limit)):
+        for tag in set(tags):
+            counts[(int(workspace_id), str(tag))] += 1
+    return dict(counts)
+
+
 def sensor_ids_in(conn: sa.Connection, workspace_id: int) -> list[int]:
     query = sa.select(sensors.c.id).where(sensors.c.workspace_id == workspace_id).order_by(sensors.c.id)
     return [int(i) for i in conn.execute(query).scalars()]
@@ -93,10 +103,17 @@ def filtered(
     device_group: str | None,
     asset: str | None,
     q: str | None,
+    organization_id: int | None = None,
+    serial: str | None = None,
 ) -> sa.ColumnElement[bool]:
-    """`where`, narrowed by the sensor list's filters; `q` matches part of the name or serial, any case."""
+    """`where`, narrowed by the sensor list's filters; `q` matches part of the name or serial, any case, and
+    `serial` the whole serial."""
     if workspace_id is not None:
         where = sa.and_(where, sensors.c.workspace_id == workspace_id)
+    if organization_id is not None:
+        where = sa.and_(where, workspaces.c.organization_id == organization_id)
+    if serial is not None:
+        where = sa.and_(where, sensors.c.serial == serial)
     if device_group is not None:
         where = sa.and_(where, device_groups.c.name == device_group)
     if asset is not None:

@@ -46,6 +46,11 @@ class Verdict:
     retry_after: int  # seconds; meaningful when refused
     reason: str  # "window" or "daily": which limit refused
     headers: Headers
+    # The limit that decides (the day's once its quota is spent, else the window's) as plain integers, for a
+    # dialect that states it in headers of its own: its size, what remains, and seconds until it is whole again.
+    limit: int
+    remaining: int
+    reset: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,13 +202,15 @@ def _verdict(entry: _Entry, allowed: bool, window: Window, daily_used: int, now:
     plan = entry.plan
     remaining, reset, retry_after = _window_state(plan.requests, plan.window_seconds, *window)
     state = f'"window";r={remaining};t={reset}'
-    reason = "window"
+    reason, limit = "window", plan.requests
     if plan.daily is not None:
         midnight = math.ceil(DAY - now % DAY)
         state += f', "daily";r={max(0, plan.daily - daily_used)};t={midnight}'
         if daily_used > plan.daily:
             allowed, reason, retry_after = False, "daily", midnight
-    return Verdict(allowed, retry_after, reason, [(b"ratelimit-policy", entry.policy), (b"ratelimit", state.encode())])
+            limit, remaining, reset = plan.daily, 0, midnight
+    headers = [(b"ratelimit-policy", entry.policy), (b"ratelimit", state.encode())]
+    return Verdict(allowed, retry_after, reason, headers, limit, remaining, reset)
 
 
 def _window_state(
