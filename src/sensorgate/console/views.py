@@ -16,7 +16,7 @@ from litestar import Request, Response
 from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
-from litestar.params import FromPath, PathParameter
+from litestar.params import PathParameter
 from litestar.response import Redirect, Template
 
 from sensorgate.auth.guard import CSRF_COOKIE
@@ -24,6 +24,7 @@ from sensorgate.auth.principal import Membership, Principal
 from sensorgate.auth.scopes import Scope
 from sensorgate.credentials.service import manages_keys
 from sensorgate.kit.errors import ApiError, Unauthorized
+from sensorgate.kit.ids import PathId
 
 # The page loads nothing from elsewhere and runs no inline script or style; a strict policy keeps it that way.
 HEADERS = [
@@ -52,7 +53,7 @@ FLASHES = {
 ConsoleUser = NamedDependency[Principal]
 # Path parameters of console pages: an organization's slug and a key's or member's id.
 Org = Annotated[str, PathParameter(max_length=63)]
-Id = FromPath[int]
+Id = PathId
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from sensorgate.alarms.evaluate import evaluate as evaluate_alarms
 from sensorgate.auth.principal import Principal
 from sensorgate.auth.scopes import Scope
 from sensorgate.kit.errors import BadRequest, Forbidden
+from sensorgate.kit.ids import MAX_ID, in_range
 from sensorgate.kit.times import parse_time
 from sensorgate.measurements import store, virtual
 from sensorgate.measurements.writer import write_points
@@ -81,6 +82,9 @@ def check_items(items: list[PointIn], now_ms: int) -> tuple[list[tuple[int, str,
         ok = True
         if type(sensor) is not int:
             problems.add(index, "sensor", "sensor must be an integer id")
+            ok = False
+        elif not in_range(sensor):
+            problems.add(index, "sensor", f"sensor must be an id from 1 to {MAX_ID}")
             ok = False
         if type(metric) is not str:
             problems.add(index, "metric", "metric must be a string")

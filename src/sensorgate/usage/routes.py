@@ -8,13 +8,14 @@ import msgspec
 from litestar import Controller, MediaType, Response, get
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, QueryParameter
+from litestar.params import QueryParameter
 from litestar.types import ControllerRouterHandler
 
 from sensorgate.auth.principal import PrincipalDep
 from sensorgate.auth.scopes import Scope
 from sensorgate.credentials.service import reportable_keys
 from sensorgate.db.engine import Database
+from sensorgate.kit.ids import PathId
 from sensorgate.kit.times import utcnow
 from sensorgate.usage import key_log, report
 from sensorgate.usage.limits import CredentialLimiter
@@ -65,7 +66,7 @@ class KeyUsageController(Controller):
     )
     async def key_log(
         self,
-        key_id: FromPath[int],
+        key_id: PathId,
         principal: PrincipalDep,
         app_state: UsageStateDep,
         start: Annotated[str | None, QueryParameter(name="from", max_length=40)] = None,
