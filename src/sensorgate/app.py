@@ -48,6 +48,7 @@ from sensorgate.web.access_log import AccessLog
 from sensorgate.web.error_handler import render_error
 from sensorgate.web.logs import configure_logging
 from sensorgate.web.middleware import RequestMiddleware
+from sensorgate.web.request import ApiRequest
 from sensorgate.web.state import AppState, AppStateDep
 
 SWAGGER_ASSETS = "/docs/assets"
@@ -135,6 +136,7 @@ def create_app(settings: Settings, *, access_stream: TextIO | None = None) -> Li
         ],
         dependencies=_dependencies(state),
         exception_handlers={Exception: render_error},
+        request_class=ApiRequest,
         template_config=TemplateConfig(directory=console_routes.TEMPLATES, engine=JinjaTemplateEngine),
         openapi_config=_openapi_config(),
         request_max_body_size=settings.max_body_bytes,
