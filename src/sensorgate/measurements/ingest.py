@@ -92,7 +92,7 @@ def check_items(items: list[PointIn], now_ms: int) -> tuple[list[tuple[int, str,
         if type(value) not in (int, float):
             problems.add(index, "value", "value must be a number")
             ok = False
-        elif not math.isfinite(value):
+        elif not _finite(value):
             problems.add(index, "value", "value must be finite (no NaN or infinity)")
             ok = False
         t = _time_ms(time, now_ms)
@@ -109,12 +109,20 @@ def check_items(items: list[PointIn], now_ms: int) -> tuple[list[tuple[int, str,
     return checked, problems
 
 
+def _finite(number: int | float) -> bool:
+    # A JSON integer may have hundreds of digits: past float's range isfinite raises rather than answer False.
+    try:
+        return math.isfinite(number)
+    except OverflowError:
+        return False
+
+
 def _time_ms(time: Any, now_ms: int) -> int | str:
     """Epoch ms, or a message saying what is wrong."""
     if time is None:
         return now_ms
     if type(time) in (int, float):
-        if not math.isfinite(time) or time < 0 or time > 253_402_300_799:
+        if not _finite(time) or time < 0 or time > 253_402_300_799:
             return "time in epoch seconds must lie between 1970 and 9999"
         return round(float(time) * 1000)
     if type(time) is str:
