@@ -85,7 +85,7 @@ class KeyUsageController(Controller):
         if fmt == "csv":
             return Response(
                 key_log.to_csv(trail).encode(),
-                media_type="text/csv; charset=utf-8",
+                media_type="text/csv",  # Litestar adds "; charset=utf-8" to every text/* type
                 headers={"Content-Disposition": f'attachment; filename="key-{key_id}-log.csv"'},
             )
         return Response(msgspec.json.encode(trail), media_type=MediaType.JSON)
