@@ -47,7 +47,7 @@ from sensorgate.web import routes as service_routes
 from sensorgate.web.access_log import AccessLog
 from sensorgate.web.error_handler import render_error
 from sensorgate.web.logs import configure_logging
-from sensorgate.web.middleware import RequestMiddleware
+from sensorgate.web.middleware import RequestMiddleware, allowed_methods
 from sensorgate.web.request import ApiRequest
 from sensorgate.web.state import AppState, AppStateDep
 
@@ -153,6 +153,7 @@ def create_app(settings: Settings, *, access_stream: TextIO | None = None) -> Li
         access_log=access_log,
         usage=usage,
         trusted_proxies=parse_networks(settings.trusted_proxies),
+        allowed_methods=allowed_methods(app.routes),
     )  # type: ignore[assignment]
     return app
 
