@@ -62,7 +62,7 @@ class KeyUsageController(Controller):
     @get(
         "/{key_id:int}/log",
         responses={200: ResponseSpec(data_container=key_log.KeyLog, description="The log, as JSON or as CSV")},
-        opt={"uses": Scope.AUDIT_READ},
+        opt={"uses": Scope.AUDIT_READ, "offers": [MediaType.JSON, "text/csv"]},
     )
     async def key_log(
         self,
