@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import re
+import socket
+import time
 from pathlib import Path
 
 import httpx
@@ -120,3 +124,24 @@ def test_serve_with_two_workers_sums_metrics_across_processes(tmp_path: Path) ->
     assert "rate limits and daily quotas count per worker" in flat(logs), logs
     # Exactly 30 whichever worker answered each request: /metrics reads every worker's files.
     assert 'sensorgate_http_requests_total{method="GET",route="<unmatched>",status="404"} 30.0' in metrics
+
+
+def test_a_client_that_disconnects_mid_upload_is_one_info_line_not_an_error(tmp_path: Path) -> None:
+    secrets = {
+        "SENSORGATE_SECRET_KEY": "k" * 40,
+        "SENSORGATE_HASH_PEPPER": "p" * 40,
+        "SENSORGATE_MASTER_KEY": base64.urlsafe_b64encode(b"m" * 32).decode(),
+    }
+    port = free_port()
+    with serving(["--migrate"], clean_env(tmp_path / "data", **secrets), port, tmp_path / "logs", timeout=60) as server:
+        with socket.create_connection(("127.0.0.1", port)) as upload:
+            head = b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            upload.sendall(head + b'Content-Length: 900\r\n\r\n{"email": "ann@')
+        # The server notices the close in its own time: wait for its line (the access log comes after it).
+        deadline = time.monotonic() + 30
+        while '"status":499' not in server.output() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        errors = server.stderr.read_text()
+    [line] = [json.loads(text) for text in errors.splitlines() if text.startswith("{")]
+    assert line["level"] == "INFO" and line["message"] == "client disconnected", errors
+    assert "Traceback" not in errors

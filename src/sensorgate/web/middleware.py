@@ -58,6 +58,12 @@ class RequestMiddleware:
         request_id_header = (b"x-request-id", context.request_id.encode())
         result = {"status": 500, "bytes": 0}
 
+        async def receive_wrapper() -> dict[str, Any]:
+            message: dict[str, Any] = await receive()
+            if message["type"] == "http.disconnect":
+                context.disconnected = True
+            return message
+
         async def send_wrapper(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 result["status"] = message["status"]
@@ -69,7 +75,7 @@ class RequestMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_wrapper)
+            await self.app(scope, receive_wrapper, send_wrapper)
         finally:
             elapsed = time.perf_counter() - started
             # The template, never the raw path, so ids in paths do not explode the label count.
