@@ -38,6 +38,7 @@ REFUSED = [
     "application/json;q=0",
     "application/xml, */*;q=0",
     "image/*",
+    ", ".join(["text/x-a"] * 32 + ["application/json"]),  # only the first 32 ranges are read
 ]
 ACCEPTED = [
     None,
