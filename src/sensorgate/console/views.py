@@ -23,8 +23,10 @@ from sensorgate.auth.guard import CSRF_COOKIE
 from sensorgate.auth.principal import Membership, Principal
 from sensorgate.auth.scopes import Scope
 from sensorgate.credentials.service import manages_keys
+from sensorgate.kit.context import get_context
 from sensorgate.kit.errors import ApiError, Unauthorized
 from sensorgate.kit.ids import PathId
+from sensorgate.web.error_handler import render_error
 
 # The page loads nothing from elsewhere and runs no inline script or style; a strict policy keeps it that way.
 HEADERS = [
@@ -117,6 +119,8 @@ def error_page(request: Request[Any, Any, Any], exc: ApiError | HTTPException) -
     exceptions are ours: the app's handler logs them with an errorId and answers 500."""
     if isinstance(exc, Unauthorized):
         return to_login(request)
+    if get_context(request.scope).disconnected:
+        return render_error(request, exc)  # the client is gone: one INFO line and a 499, as in the API
     if isinstance(exc, ApiError):
         status, message = exc.status, exc.message
     else:

@@ -18,8 +18,6 @@ from litestar.handlers import HTTPRouteHandler
 from sensorgate.kit.errors import NotAcceptable
 
 ANYTHING = "*/*"
-
-
 # Real clients send a handful of ranges; reading more would let one header cost milliseconds.
 MAX_RANGES = 32
 
