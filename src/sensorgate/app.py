@@ -47,7 +47,9 @@ from sensorgate.web import routes as service_routes
 from sensorgate.web.access_log import AccessLog
 from sensorgate.web.error_handler import render_error
 from sensorgate.web.logs import configure_logging
-from sensorgate.web.middleware import RequestMiddleware
+from sensorgate.web.middleware import RequestMiddleware, allowed_methods
+from sensorgate.web.offers import ANYTHING, refuse_unacceptable
+from sensorgate.web.request import ApiRequest
 from sensorgate.web.state import AppState, AppStateDep
 
 SWAGGER_ASSETS = "/docs/assets"
@@ -132,10 +134,13 @@ def create_app(settings: Settings, *, access_stream: TextIO | None = None) -> Li
                 directories=[swagger_ui_path],
                 include_in_schema=False,
                 send_as_attachment=False,
+                opt={"offers": [ANYTHING]},
             ),
         ],
         dependencies=_dependencies(state),
         exception_handlers={Exception: render_error},
+        before_request=refuse_unacceptable,
+        request_class=ApiRequest,
         template_config=TemplateConfig(directory=console_routes.TEMPLATES, engine=JinjaTemplateEngine),
         openapi_config=_openapi_config(),
         request_max_body_size=settings.max_body_bytes,
@@ -152,6 +157,7 @@ def create_app(settings: Settings, *, access_stream: TextIO | None = None) -> Li
         access_log=access_log,
         usage=usage,
         trusted_proxies=parse_networks(settings.trusted_proxies),
+        allowed_methods=allowed_methods(app.routes),
     )  # type: ignore[assignment]
     return app
 

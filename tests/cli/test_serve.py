@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import re
+import socket
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 
-from tests.cli.helpers import banner_value, clean_env, flat, run, serving
+from tests.cli.helpers import Server, banner_value, clean_env, flat, run, serving
 from tests.services import free_port
 
 
@@ -120,3 +126,58 @@ def test_serve_with_two_workers_sums_metrics_across_processes(tmp_path: Path) ->
     assert "rate limits and daily quotas count per worker" in flat(logs), logs
     # Exactly 30 whichever worker answered each request: /metrics reads every worker's files.
     assert 'sensorgate_http_requests_total{method="GET",route="<unmatched>",status="404"} 30.0' in metrics
+
+
+@pytest.fixture(scope="module")
+def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A `serve` in production mode on a fresh SQLite file, shared by the tests that only talk to it."""
+    root = tmp_path_factory.mktemp("production")
+    secrets = {
+        "SENSORGATE_SECRET_KEY": "k" * 40,
+        "SENSORGATE_HASH_PEPPER": "p" * 40,
+        "SENSORGATE_MASTER_KEY": base64.urlsafe_b64encode(b"m" * 32).decode(),
+    }
+    with serving(["--migrate"], clean_env(root / "data", **secrets), free_port(), root / "logs", timeout=60) as server:
+        yield server
+
+
+def raw_get(server: Server, target: bytes = b"/health", headers: bytes = b"") -> bytes:
+    """The status line of the answer to a GET sent as bytes, past what an HTTP client would send, and its body."""
+    request = b"GET " + target + b" HTTP/1.1\r\nHost: x\r\n" + headers + b"Connection: close\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", int(server.base.rsplit(":", 1)[1])), timeout=30) as conn:
+        conn.sendall(request)
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return head.split(b"\r\n")[0] + (b" " + body if body else b"")
+
+
+def test_a_client_that_disconnects_mid_upload_is_one_info_line_not_an_error(production: Server) -> None:
+    with socket.create_connection(("127.0.0.1", int(production.base.rsplit(":", 1)[1]))) as upload:
+        head = b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        upload.sendall(head + b'Content-Length: 900\r\n\r\n{"email": "ann@')  # and no more
+    # The server notices the close in its own time: wait for its line (the access log comes after it).
+    deadline = time.monotonic() + 30
+    while '"status":499' not in production.output() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    errors = production.stderr.read_text()
+    [line] = [json.loads(text) for text in errors.splitlines() if text.startswith("{")]
+    assert line["level"] == "INFO" and line["message"] == "client disconnected", errors
+    assert "Traceback" not in errors
+
+
+def test_the_http_servers_own_limits_are_those_of_operations_md(production: Server) -> None:
+    def get(target: bytes = b"/health", headers: bytes = b"") -> bytes:
+        return raw_get(production, target, headers)
+
+    query = b"/health?" + b"a" * (65_534 - len(b"/health?"))
+    assert get(query).startswith(b"HTTP/1.1 200")
+    assert get(query + b"a") == b"HTTP/1.1 414 URI Too Long"  # an empty body: granian answers, not the app
+    assert get(headers=b"X-Big: " + b"a" * 400_000 + b"\r\n").startswith(b"HTTP/1.1 200")
+    assert get(headers=b"X-Big: " + b"a" * 1_000_000 + b"\r\n") == b"HTTP/1.1 431 Request Header Fields Too Large"
+    fields = b"".join(b"X-%d: a\r\n" % n for n in range(98))  # with Host and Connection: 100
+    assert get(headers=fields).startswith(b"HTTP/1.1 200")
+    assert get(headers=fields + b"X-One-More: a\r\n") == b"HTTP/1.1 431 Request Header Fields Too Large"
+    assert get(headers=b"X-Tab: a\tb\r\n").startswith(b"HTTP/1.1 200")
+    assert get(headers=b"X-Bad: a\x01b\r\n") == b"HTTP/1.1 400 Bad Request"

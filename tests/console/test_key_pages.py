@@ -239,3 +239,12 @@ def test_the_log_filters_by_event_and_time_and_downloads_as_csv(client: Client, 
     assert too_long.status_code == 400
     assert "at most 31 days" in field_errors(too_long.text)["log"]
     assert client.get(f"/orgs/acme/keys/{key_id}?event=nonsense").status_code == 400
+
+
+def test_an_id_out_of_range_is_a_400_page_not_a_500(client: Client, db: Database) -> None:
+    owner_session(client, db)
+    for path in (f"/orgs/acme/keys/{2**63}", f"/orgs/acme/keys/new?from={2**63}", "/orgs/acme/keys/new?from=0"):
+        page = client.get(path)
+        assert page.status_code == 400, (path, page.text[-500:])
+        assert page.headers["content-type"].startswith("text/html")
+    assert client.get(f"/orgs/acme/keys/{2**31 - 1}").status_code == 404

@@ -93,6 +93,23 @@ def test_a_number_beyond_float_range_is_400_naming_its_index(owner: Client) -> N
     assert history(owner, sensor) == []
 
 
+def test_an_integer_beyond_float_range_is_400_naming_its_index(owner: Client) -> None:
+    sensor = make_sensor(owner)["id"]
+    huge = 10**400
+    good = {"sensor": sensor, "metric": "temperature", "value": 1, "time": T0}
+    items = [good, {**good, "value": huge}, {**good, "time": huge}, {**good, "value": -huge}]
+    body = assert_error(owner.post("/v1/measurements", json={"items": items}), 400, "nothing was written")
+    assert body["details"] == [
+        {"index": 1, "field": "value", "message": "value must be finite (no NaN or infinity)"},
+        {"index": 2, "field": "time", "message": "time in epoch seconds must lie between 1970 and 9999"},
+        {"index": 3, "field": "value", "message": "value must be finite (no NaN or infinity)"},
+    ]
+    csv = f"sensor,metric,value\n{sensor},temperature,{huge}\n"
+    response = owner.post("/v1/measurements", content=csv.encode(), headers={"Content-Type": "text/csv"})
+    assert assert_error(response, 400)["details"][0]["field"] == "value"  # type: ignore[index]
+    assert history(owner, sensor) == []
+
+
 def test_another_tenants_sensor_is_a_bad_index_not_a_write(owner: Client, app: Litestar, db: Any) -> None:
     theirs = make_sensor(owner)["id"]
     add_user(db, "eve@evil.example", "evil")
@@ -153,6 +170,17 @@ def test_csv_bad_rows_are_listed_by_index(owner: Client) -> None:
     body = assert_error(owner.post("/v1/measurements", content=csv.encode(), headers={"Content-Type": "text/csv"}), 400)
     assert [d["index"] for d in body["details"]] == [0, 2, 3]  # type: ignore[union-attr]
     assert history(owner, sensor) == []
+
+
+def test_a_csv_field_past_the_parsers_limit_is_400_naming_the_row(owner: Client) -> None:
+    sensor = make_sensor(owner)["id"]
+    csv = f"sensor,metric,value\n{sensor},temperature,1\n{sensor},temperature,{'1' * 131_073}\n"
+    response = owner.post("/v1/measurements", content=csv.encode(), headers={"Content-Type": "text/csv"})
+    assert_error(response, 400, "CSV line 3: field larger than field limit (131072)")
+    assert history(owner, sensor) == []
+    header = "sensor,metric," + "v" * 131_073 + "\n"
+    response = owner.post("/v1/measurements", content=header.encode(), headers={"Content-Type": "text/csv"})
+    assert_error(response, 400, "CSV line 1")
 
 
 def test_csv_with_a_wrong_header_is_400(owner: Client) -> None:

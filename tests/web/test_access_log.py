@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -97,3 +98,43 @@ def test_a_500_is_logged_with_its_error_id_and_traceback(app: Litestar, app_logs
     [entry] = [json.loads(line) for line in app_logs.getvalue().splitlines()]
     assert entry["errorId"] == error_id and entry["level"] == "ERROR"
     assert "RuntimeError: kaboom" in entry["exception"]
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [("/v1/auth/login", b"application/json"), ("/login", b"application/x-www-form-urlencoded")],
+)
+def test_a_client_that_disconnects_mid_upload_is_one_info_line(
+    settings: Settings, access_stream: io.StringIO, app_logs: io.StringIO, path: str, content_type: bytes
+) -> None:
+    # What granian hands the app when the client goes away with its body half sent; the test client cannot.
+    app = create_app(settings, access_stream=access_stream)
+    received = [{"type": "http.request", "body": b'{"email": "ann@', "more_body": True}, {"type": "http.disconnect"}]
+    headers = [(b"content-type", content_type), (b"content-length", b"1000"), (b"x-request-id", b"gone-1")]
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
+
+    async def receive() -> dict[str, object]:
+        return received.pop(0)
+
+    async def send(message: dict[str, object]) -> None:
+        pass
+
+    asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
+    [entry] = [json.loads(line) for line in app_logs.getvalue().splitlines()]
+    assert entry["level"] == "INFO" and entry["message"] == "client disconnected", entry
+    assert entry["requestId"] == "gone-1" and entry["path"] == path and "exception" not in entry
+    [line] = access_lines(access_stream)
+    assert line["status"] == 499 and line["requestId"] == "gone-1"

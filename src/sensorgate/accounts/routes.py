@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import anyio.to_thread
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, PathParameter
+from litestar.params import JSONBody, PathParameter
 from litestar.types import ControllerRouterHandler
 
 from sensorgate.accounts import service, sessions
@@ -27,6 +27,7 @@ from sensorgate.accounts.throttle import LoginThrottle
 from sensorgate.auth.guard import CSRF_COOKIE, SESSION_COOKIE, client_address, session_cookies
 from sensorgate.auth.principal import PrincipalDep
 from sensorgate.db.engine import Database
+from sensorgate.kit.ids import PathId
 from sensorgate.kit.paging import DEFAULT_PAGE_SIZE, Page, PageNumber, PageSize
 from sensorgate.kit.times import iso, utcnow
 from sensorgate.settings import Settings
@@ -161,7 +162,7 @@ class MembersController(Controller):
     async def update_member(
         self,
         org: OrgSlug,
-        user_id: FromPath[int],
+        user_id: PathId,
         data: JSONBody[MemberPatch],
         principal: PrincipalDep,
         app_state: AccountsStateDep,
@@ -171,7 +172,7 @@ class MembersController(Controller):
 
     @delete("/{user_id:int}", status_code=204)
     async def remove_member(
-        self, org: OrgSlug, user_id: FromPath[int], principal: PrincipalDep, app_state: AccountsStateDep
+        self, org: OrgSlug, user_id: PathId, principal: PrincipalDep, app_state: AccountsStateDep
     ) -> None:
         """Remove a member. The last owner cannot be removed (409)."""
         await app_state.db.write(service.remove_member, principal, org, user_id)

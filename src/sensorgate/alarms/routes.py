@@ -6,7 +6,7 @@ from typing import Annotated
 
 from litestar import delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 from litestar.types import ControllerRouterHandler
 
 from sensorgate.alarms import service
@@ -14,6 +14,7 @@ from sensorgate.alarms.schemas import AlarmOut, RuleIn, RuleOut
 from sensorgate.auth.principal import PrincipalDep
 from sensorgate.auth.scopes import Scope
 from sensorgate.db.engine import Database
+from sensorgate.kit.ids import PathId
 from sensorgate.kit.times import time_window, utcnow
 
 
@@ -48,7 +49,7 @@ async def create_rule(data: JSONBody[RuleIn], principal: PrincipalDep, app_state
 
 
 @delete("/v1/alarm-rules/{rule_id:int}", tags=["alarms"], status_code=204, opt={"scope": Scope.SENSORS_WRITE})
-async def delete_rule(rule_id: FromPath[int], principal: PrincipalDep, app_state: AlarmsStateDep) -> None:
+async def delete_rule(rule_id: PathId, principal: PrincipalDep, app_state: AlarmsStateDep) -> None:
     """Delete a rule and its alarms. Needs sensors:write."""
     await app_state.db.write(service.delete_rule, principal, rule_id)
 

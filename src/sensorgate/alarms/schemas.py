@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from sensorgate.kit.ids import Id
 from sensorgate.kit.validate import check_name
 from sensorgate.kit.wire import Input
 
@@ -23,9 +24,9 @@ class RuleIn(Input):
     hold_seconds: Annotated[int, msgspec.Meta(ge=0, le=7 * 24 * 3600)] = 0
     severity: Literal["info", "warning", "critical"] = "warning"
     # What it watches: one sensor, one device group (by name), or, with neither, the whole workspace.
-    sensor: int | None = None
+    sensor: Id | None = None
     device_group: str | None = None
-    workspace_id: int | None = None
+    workspace_id: Id | None = None
 
     def __post_init__(self) -> None:
         self.name = check_name(self.name)

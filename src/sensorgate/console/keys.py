@@ -19,6 +19,7 @@ from sensorgate.credentials import lifecycle, service
 from sensorgate.credentials.routes import origin
 from sensorgate.credentials.schemas import KeyCreated, KeyPatch
 from sensorgate.kit.errors import ApiError, BadRequest
+from sensorgate.kit.ids import MAX_ID
 from sensorgate.kit.times import utcnow
 from sensorgate.usage.key_log import EVENTS
 from sensorgate.web.state import AppStateDep
@@ -121,13 +122,11 @@ async def new_key_page(
     viewer: ConsoleUser,
     app_state: AppStateDep,
     workspace: Annotated[str, QueryParameter(max_length=20)] = "",
-    narrower: Annotated[str, QueryParameter(name="from", max_length=20)] = "",
+    narrower: Annotated[int | None, QueryParameter(name="from", ge=1, le=MAX_ID)] = None,
 ) -> Template:
     """The create form, least privilege first; `from=ID` fills it in from a key, with only the scopes it used."""
     membership = _org(viewer, org)
-    offer, source = await app_state.db.read(
-        new_key_view, viewer, membership.organization_id, int(narrower) if narrower.isdigit() else None, utcnow()
-    )
+    offer, source = await app_state.db.read(new_key_view, viewer, membership.organization_id, narrower, utcnow())
     chosen = int(workspace) if workspace.isdigit() else None
     form = key_form.narrower(source, offer) if source else key_form.defaults(offer, chosen)
     return _new_key_page(request, viewer, membership, offer, form, narrower_of=source.key if source else None)

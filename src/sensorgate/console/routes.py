@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from litestar import Request, Router, get, post
+from litestar import MediaType, Request, Router, get, post
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.params import QueryParameter
@@ -22,6 +22,7 @@ from sensorgate.console import keys, members, settings
 from sensorgate.console.views import HEADERS, ConsoleUser, Org, error_page, page
 from sensorgate.credentials.service import manages_keys
 from sensorgate.kit.errors import ApiError, Unauthorized
+from sensorgate.web.offers import ANYTHING
 from sensorgate.web.state import AppStateDep
 
 HERE = Path(__file__).parent
@@ -122,8 +123,13 @@ ROUTES = [
         response_headers=HEADERS,
         include_in_schema=False,
         tags=["console"],
+        opt={"offers": [MediaType.HTML]},
     ),
     create_static_files_router(
-        path="/console/static", directories=[HERE / "static"], include_in_schema=False, send_as_attachment=False
+        path="/console/static",
+        directories=[HERE / "static"],
+        include_in_schema=False,
+        send_as_attachment=False,
+        opt={"offers": [ANYTHING]},
     ),
 ]

@@ -16,14 +16,17 @@ from litestar import Request, Response
 from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
-from litestar.params import FromPath, PathParameter
+from litestar.params import PathParameter
 from litestar.response import Redirect, Template
 
 from sensorgate.auth.guard import CSRF_COOKIE
 from sensorgate.auth.principal import Membership, Principal
 from sensorgate.auth.scopes import Scope
 from sensorgate.credentials.service import manages_keys
+from sensorgate.kit.context import get_context
 from sensorgate.kit.errors import ApiError, Unauthorized
+from sensorgate.kit.ids import PathId
+from sensorgate.web.error_handler import render_error
 
 # The page loads nothing from elsewhere and runs no inline script or style; a strict policy keeps it that way.
 HEADERS = [
@@ -52,7 +55,7 @@ FLASHES = {
 ConsoleUser = NamedDependency[Principal]
 # Path parameters of console pages: an organization's slug and a key's or member's id.
 Org = Annotated[str, PathParameter(max_length=63)]
-Id = FromPath[int]
+Id = PathId
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +119,8 @@ def error_page(request: Request[Any, Any, Any], exc: ApiError | HTTPException) -
     exceptions are ours: the app's handler logs them with an errorId and answers 500."""
     if isinstance(exc, Unauthorized):
         return to_login(request)
+    if get_context(request.scope).disconnected:
+        return render_error(request, exc)  # the client is gone: one INFO line and a 499, as in the API
     if isinstance(exc, ApiError):
         status, message = exc.status, exc.message
     else:

@@ -15,6 +15,7 @@ from sensorgate.credentials.schemas import KeyCreated, KeyIn, KeyOut, KeyPatch, 
 from sensorgate.credentials.service import Origin, audit, key_out, writable_key
 from sensorgate.kit.errors import BadRequest, Conflict, Forbidden, NotFound, Unprocessable
 from sensorgate.kit.times import iso, parse_time
+from sensorgate.kit.wire import MALFORMED_JSON, json_fault
 
 
 def _wire_names(struct: type[msgspec.Struct]) -> frozenset[str]:
@@ -45,12 +46,14 @@ def parse_patch(body: bytes) -> KeyPatch:
         return _decode_patch(body)
     except msgspec.ValidationError as exc:
         problem = exc
-    except msgspec.DecodeError as exc:
-        raise BadRequest(f"malformed JSON body: {exc}") from None
+    except MALFORMED_JSON as exc:
+        raise BadRequest(f"malformed JSON body: {json_fault(exc)}") from None
     try:
         given = set(_decode_names(body))
     except msgspec.ValidationError:
         raise BadRequest(f"invalid request: {problem}") from None
+    except MALFORMED_JSON as exc:  # the first decoder stopped at a bad field before reaching this fault
+        raise BadRequest(f"malformed JSON body: {json_fault(exc)}") from None
     fixed, unknown = sorted(FIXED & given), sorted(given - MUTABLE - FIXED)
     if fixed:
         raise Unprocessable(

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.types import ControllerRouterHandler
 
 from sensorgate.auth.guard import client_address
@@ -19,6 +19,7 @@ from sensorgate.credentials import lifecycle, policy, service
 from sensorgate.credentials.schemas import KeyCreated, KeyIn, KeyOut, ReissueIn, RenewOut
 from sensorgate.credentials.verifiers import Verifiers
 from sensorgate.db.engine import Database
+from sensorgate.kit.ids import PathId
 from sensorgate.kit.times import utcnow
 from sensorgate.settings import Settings
 
@@ -82,7 +83,7 @@ class KeyController(Controller):
         return {"items": await app_state.db.read(service.list_keys, principal, include_revoked)}
 
     @get("/{key_id:int}", opt={"uses": Scope.KEYS_READ})
-    async def get_key(self, key_id: FromPath[int], principal: PrincipalDep, app_state: KeysStateDep) -> KeyOut:
+    async def get_key(self, key_id: PathId, principal: PrincipalDep, app_state: KeysStateDep) -> KeyOut:
         """One key. A key you may not see answers 404."""
         return await app_state.db.read(service.get_key, principal, key_id)
 
@@ -90,7 +91,7 @@ class KeyController(Controller):
     async def update_key(
         self,
         request: Request[Any, Any, Any],
-        key_id: FromPath[int],
+        key_id: PathId,
         principal: PrincipalDep,
         app_state: KeysStateDep,
     ) -> KeyOut:
@@ -108,7 +109,7 @@ class KeyController(Controller):
     async def reissue_key(
         self,
         request: Request[Any, Any, Any],
-        key_id: FromPath[int],
+        key_id: PathId,
         principal: PrincipalDep,
         app_state: KeysStateDep,
         data: JSONBody[ReissueIn | None] = None,
@@ -124,7 +125,7 @@ class KeyController(Controller):
     async def revoke_key(
         self,
         request: Request[Any, Any, Any],
-        key_id: FromPath[int],
+        key_id: PathId,
         principal: PrincipalDep,
         app_state: KeysStateDep,
     ) -> KeyOut:
@@ -140,7 +141,7 @@ class KeyController(Controller):
     async def delete_key(
         self,
         request: Request[Any, Any, Any],
-        key_id: FromPath[int],
+        key_id: PathId,
         principal: PrincipalDep,
         app_state: KeysStateDep,
     ) -> None:

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from sensorgate.auth.scopes import CREDENTIAL_SCOPES
+from sensorgate.kit.ids import Id
 from sensorgate.kit.times import parse_duration
 from sensorgate.kit.validate import check_name, normalize_email
 from sensorgate.kit.wire import Input
@@ -16,7 +17,7 @@ Kind = Literal["api_key", "signing_key", "oauth_client"]
 # Lifetimes a new key may be given by name (Ardexa's presets), in days; 3 months unless said otherwise.
 EXPIRY_PRESETS = {"7d": 7, "14d": 14, "1m": 30, "2m": 60, "3m": 90, "6m": 180, "1y": 365}
 DEFAULT_EXPIRY = "3m"
-WorkspaceRef = int | str  # id or slug
+WorkspaceRef = Id | str  # id or slug
 
 
 class LimitsIn(Input):
@@ -57,7 +58,7 @@ class KeyIn(Input):
     exclude_workspaces: Annotated[list[WorkspaceRef], msgspec.Meta(max_length=100)] = msgspec.field(
         default_factory=list
     )
-    device_group: int | str | None = None
+    device_group: Id | str | None = None
     scopes: Annotated[list[str], msgspec.Meta(max_length=len(CREDENTIAL_SCOPES))] | None = None
     units: Annotated[dict[str, str], msgspec.Meta(max_length=64)] = msgspec.field(default_factory=dict)
     expires_in: str | None = None

@@ -29,6 +29,7 @@ class RequestContext:
     request_id: str
     trace_id: str
     route: str = ""
+    disconnected: bool = False  # the client went away before its body was read whole
 
 
 def new_context(headers: dict[bytes, bytes]) -> RequestContext:

@@ -73,6 +73,10 @@ class NotFound(ApiError):
     status = 404
 
 
+class NotAcceptable(ApiError):
+    status = 406
+
+
 class Conflict(ApiError):
     status = 409
 

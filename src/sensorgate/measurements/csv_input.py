@@ -6,8 +6,10 @@ index (the first data row is index 0).
 
 from __future__ import annotations
 
+import _csv
 import csv
 import io
+from collections.abc import Iterator
 
 from sensorgate.kit.errors import BadRequest
 from sensorgate.measurements.ingest import MAX_BATCH, PointIn
@@ -20,7 +22,7 @@ def parse_csv(body: bytes) -> list[PointIn]:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise BadRequest("CSV must be UTF-8") from None
-    reader = csv.reader(io.StringIO(text))
+    reader = _rows(csv.reader(io.StringIO(text)))
     header = [h.strip().lower() for h in next(reader, [])]
     missing = [name for name in REQUIRED if name not in header]
     if missing:
@@ -47,6 +49,15 @@ def parse_csv(body: bytes) -> list[PointIn]:
             )
         )
     return items
+
+
+def _rows(reader: _csv.Reader) -> Iterator[list[str]]:
+    """The reader's rows. Its errors, such as a field past csv.field_size_limit() (131,072 characters), are the
+    client's and name the line."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise BadRequest(f"CSV line {reader.line_num}: {exc}") from None
 
 
 def _number(cell: str | None, integer: bool = False) -> object:

@@ -18,6 +18,7 @@ from sensorgate.alarms.evaluate import evaluate as evaluate_alarms
 from sensorgate.auth.principal import Principal
 from sensorgate.auth.scopes import Scope
 from sensorgate.kit.errors import BadRequest, Forbidden
+from sensorgate.kit.ids import MAX_ID, in_range
 from sensorgate.kit.times import parse_time
 from sensorgate.measurements import store, virtual
 from sensorgate.measurements.writer import write_points
@@ -82,13 +83,16 @@ def check_items(items: list[PointIn], now_ms: int) -> tuple[list[tuple[int, str,
         if type(sensor) is not int:
             problems.add(index, "sensor", "sensor must be an integer id")
             ok = False
+        elif not in_range(sensor):
+            problems.add(index, "sensor", f"sensor must be an id from 1 to {MAX_ID}")
+            ok = False
         if type(metric) is not str:
             problems.add(index, "metric", "metric must be a string")
             ok = False
         if type(value) not in (int, float):
             problems.add(index, "value", "value must be a number")
             ok = False
-        elif not math.isfinite(value):
+        elif not _finite(value):
             problems.add(index, "value", "value must be finite (no NaN or infinity)")
             ok = False
         t = _time_ms(time, now_ms)
@@ -105,12 +109,20 @@ def check_items(items: list[PointIn], now_ms: int) -> tuple[list[tuple[int, str,
     return checked, problems
 
 
+def _finite(number: int | float) -> bool:
+    # A JSON integer may have hundreds of digits: past float's range isfinite raises rather than answer False.
+    try:
+        return math.isfinite(number)
+    except OverflowError:
+        return False
+
+
 def _time_ms(time: Any, now_ms: int) -> int | str:
     """Epoch ms, or a message saying what is wrong."""
     if time is None:
         return now_ms
     if type(time) in (int, float):
-        if not math.isfinite(time) or time < 0 or time > 253_402_300_799:
+        if not _finite(time) or time < 0 or time > 253_402_300_799:
             return "time in epoch seconds must lie between 1970 and 9999"
         return round(float(time) * 1000)
     if type(time) is str:

@@ -14,9 +14,9 @@ from sensorgate.auth.principal import PrincipalDep
 from sensorgate.auth.scopes import Scope
 from sensorgate.db.engine import Database
 from sensorgate.kit.context import POINTS_KEY
-from sensorgate.kit.errors import BadRequest
 from sensorgate.kit.etag import conditional
 from sensorgate.kit.times import time_window, utcnow
+from sensorgate.kit.wire import decode_body
 from sensorgate.measurements import aggregate, history, ingest, latest
 from sensorgate.measurements.csv_input import parse_csv
 from sensorgate.measurements.cursor import cursor_key
@@ -154,12 +154,7 @@ class MeasurementController(Controller):
         if request.headers.get("content-type", "").split(";")[0].strip().lower() == "text/csv":
             items = parse_csv(body)
         else:
-            try:
-                items = _decode_batch(body).items
-            except msgspec.ValidationError as exc:
-                raise BadRequest(f"invalid request body: {exc}") from None
-            except msgspec.DecodeError as exc:
-                raise BadRequest(f"malformed JSON body: {exc}") from None
+            items = decode_body(_decode_batch, body).items
         return await app_state.db.write(ingest.ingest, principal, items, _now_ms())
 
 

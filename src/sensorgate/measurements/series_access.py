@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from sensorgate.auth.principal import Principal
 from sensorgate.kit.errors import BadRequest, NotFound
+from sensorgate.kit.ids import OUT_OF_RANGE, in_range
 from sensorgate.measurements import store
 from sensorgate.sensors import units
 
@@ -36,6 +37,8 @@ def parse_ids(text: str | None, name: str, maximum: int = MAX_SENSORS) -> list[i
         raise BadRequest(f"{name} must be a comma-separated list of ids") from None
     if len(ids) > maximum:
         raise BadRequest(f"{name} names at most {maximum} ids; this request names {len(ids)}")
+    if not all(in_range(i) for i in ids):
+        raise BadRequest(f"{name}: {OUT_OF_RANGE}")
     return ids
 
 

@@ -6,12 +6,13 @@ from typing import Annotated
 
 from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 from litestar.types import ControllerRouterHandler
 
 from sensorgate.auth.principal import PrincipalDep
 from sensorgate.auth.scopes import Scope
 from sensorgate.db.engine import Database
+from sensorgate.kit.ids import MAX_ID, PathId
 from sensorgate.kit.paging import DEFAULT_PAGE_SIZE, Page, PageNumber, PageSize
 from sensorgate.kit.times import utcnow
 from sensorgate.sensors import service, units
@@ -50,7 +51,7 @@ class SensorController(Controller):
         self,
         principal: PrincipalDep,
         app_state: SensorsStateDep,
-        workspace_id: Annotated[int | None, QueryParameter(name="workspaceId")] = None,
+        workspace_id: Annotated[int | None, QueryParameter(name="workspaceId", ge=1, le=MAX_ID)] = None,
         device_group: Annotated[str | None, QueryParameter(name="deviceGroup", max_length=100)] = None,
         asset: Annotated[str | None, QueryParameter(max_length=200)] = None,
         q: Annotated[str | None, QueryParameter(max_length=100, description="part of the name or serial")] = None,
@@ -70,9 +71,7 @@ class SensorController(Controller):
         )
 
     @get("/{sensor_id:int}", opt={"scope": Scope.DATA_READ})
-    async def get_sensor(
-        self, sensor_id: FromPath[int], principal: PrincipalDep, app_state: SensorsStateDep
-    ) -> SensorOut:
+    async def get_sensor(self, sensor_id: PathId, principal: PrincipalDep, app_state: SensorsStateDep) -> SensorOut:
         """One sensor. Another tenant's sensor answers 404."""
         return await app_state.db.read(service.get_sensor, principal, sensor_id)
 
@@ -89,15 +88,13 @@ class SensorController(Controller):
 
     @patch("/{sensor_id:int}", request_max_body_size=SENSOR_BODY, opt={"scope": Scope.SENSORS_WRITE})
     async def update_sensor(
-        self, sensor_id: FromPath[int], data: JSONBody[SensorPatch], principal: PrincipalDep, app_state: SensorsStateDep
+        self, sensor_id: PathId, data: JSONBody[SensorPatch], principal: PrincipalDep, app_state: SensorsStateDep
     ) -> SensorOut:
         """Change a sensor. Fields left out stay; `metrics` adds metrics. Needs sensors:write."""
         return await app_state.db.write(service.update_sensor, principal, sensor_id, data, utcnow())
 
     @delete("/{sensor_id:int}", status_code=204, opt={"scope": Scope.SENSORS_WRITE})
-    async def delete_sensor(
-        self, sensor_id: FromPath[int], principal: PrincipalDep, app_state: SensorsStateDep
-    ) -> None:
+    async def delete_sensor(self, sensor_id: PathId, principal: PrincipalDep, app_state: SensorsStateDep) -> None:
         """Delete a sensor with all its data. Needs sensors:write."""
         await app_state.db.write(service.delete_sensor, principal, sensor_id)
 

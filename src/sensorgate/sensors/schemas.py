@@ -6,6 +6,7 @@ from typing import Annotated
 
 import msgspec
 
+from sensorgate.kit.ids import Id
 from sensorgate.kit.validate import check_name
 from sensorgate.kit.wire import Input
 
@@ -22,7 +23,7 @@ ShortText = Annotated[str, msgspec.Meta(max_length=100)]
 
 
 class SeriesRef(Input):
-    sensor: int
+    sensor: Id
     metric: str
 
 
@@ -41,7 +42,7 @@ class MetricIn(Input):
 class SensorIn(Input):
     name: str
     metrics: Annotated[list[MetricIn], msgspec.Meta(min_length=1, max_length=MAX_METRICS)]
-    workspace_id: int | None = None
+    workspace_id: Id | None = None
     serial: ShortText | None = None
     type: ShortText | None = None
     interval: Interval = 300

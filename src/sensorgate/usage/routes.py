@@ -8,13 +8,14 @@ import msgspec
 from litestar import Controller, MediaType, Response, get
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, QueryParameter
+from litestar.params import QueryParameter
 from litestar.types import ControllerRouterHandler
 
 from sensorgate.auth.principal import PrincipalDep
 from sensorgate.auth.scopes import Scope
 from sensorgate.credentials.service import reportable_keys
 from sensorgate.db.engine import Database
+from sensorgate.kit.ids import PathId
 from sensorgate.kit.times import utcnow
 from sensorgate.usage import key_log, report
 from sensorgate.usage.limits import CredentialLimiter
@@ -61,11 +62,11 @@ class KeyUsageController(Controller):
     @get(
         "/{key_id:int}/log",
         responses={200: ResponseSpec(data_container=key_log.KeyLog, description="The log, as JSON or as CSV")},
-        opt={"uses": Scope.AUDIT_READ},
+        opt={"uses": Scope.AUDIT_READ, "offers": [MediaType.JSON, "text/csv"]},
     )
     async def key_log(
         self,
-        key_id: FromPath[int],
+        key_id: PathId,
         principal: PrincipalDep,
         app_state: UsageStateDep,
         start: Annotated[str | None, QueryParameter(name="from", max_length=40)] = None,
@@ -84,7 +85,7 @@ class KeyUsageController(Controller):
         if fmt == "csv":
             return Response(
                 key_log.to_csv(trail).encode(),
-                media_type="text/csv; charset=utf-8",
+                media_type="text/csv",  # Litestar adds "; charset=utf-8" to every text/* type
                 headers={"Content-Disposition": f'attachment; filename="key-{key_id}-log.csv"'},
             )
         return Response(msgspec.json.encode(trail), media_type=MediaType.JSON)

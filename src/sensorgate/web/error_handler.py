@@ -33,9 +33,18 @@ class ErrorBody(msgspec.Struct, rename="camel", omit_defaults=True):
     error_description: str | None = msgspec.field(default=None, name="error_description")
 
 
-def render_error(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
+# nginx's code for a request the client closed before the answer: nobody reads it, the access log does.
+CLIENT_CLOSED = 499
+
+
+def render_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     status, message, headers, details = _describe(request, exc)
     context = get_context(request.scope)
+    if context.disconnected and status == 500:
+        # Litestar reports a body cut short as a 500; it is the client's doing, and anyone could fill the error
+        # log with it.
+        log.info("client disconnected", extra={"requestId": context.request_id, "path": request.url.path})
+        return Response(b"", status_code=CLIENT_CLOSED)
     error_id = secrets.token_hex(8)
     if status >= 500:
         # The traceback goes to our log under the errorId, never to the client.

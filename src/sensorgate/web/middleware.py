@@ -1,4 +1,5 @@
-"""The outermost layer of every HTTP request: request id and trace id, metrics, and the access log.
+"""The outermost layer of every HTTP request: request id and trace id, metrics, the access log, and the Allow
+header of OPTIONS.
 
 It wraps Litestar's routing step, so unknown routes (404) and wrong methods (405) are counted and logged too.
 """
@@ -9,6 +10,7 @@ import time
 from typing import Any
 
 import msgspec
+from litestar.routes import HTTPRoute
 
 from sensorgate.kit import metrics
 from sensorgate.kit.context import CREDENTIAL_KEY, POINTS_KEY, RATE_LIMIT_KEY, SCOPE_KEY, new_context
@@ -30,11 +32,13 @@ class RequestMiddleware:
         access_log: AccessLog | None,
         usage: UsageRecorder | None = None,
         trusted_proxies: tuple[Network, ...] = (),
+        allowed_methods: dict[str, bytes] | None = None,
     ) -> None:
         self.app = app
         self.access_log = access_log
         self.usage = usage
         self.trusted_proxies = trusted_proxies
+        self.allowed_methods = allowed_methods or {}
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -54,16 +58,24 @@ class RequestMiddleware:
         request_id_header = (b"x-request-id", context.request_id.encode())
         result = {"status": 500, "bytes": 0}
 
+        async def receive_wrapper() -> dict[str, Any]:
+            message: dict[str, Any] = await receive()
+            if message["type"] == "http.disconnect":
+                context.disconnected = True
+            return message
+
         async def send_wrapper(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 result["status"] = message["status"]
                 message["headers"] = [*message.get("headers", ()), request_id_header, *scope.get(RATE_LIMIT_KEY, ())]
+                if scope["method"] == "OPTIONS":
+                    self._allow_every_method(scope, message)
             elif message["type"] == "http.response.body":
                 result["bytes"] += len(message.get("body", b""))
             await send(message)
 
         try:
-            await self.app(scope, receive, send_wrapper)
+            await self.app(scope, receive_wrapper, send_wrapper)
         finally:
             elapsed = time.perf_counter() - started
             # The template, never the raw path, so ids in paths do not explode the label count.
@@ -76,6 +88,21 @@ class RequestMiddleware:
                 self.access_log.write(
                     _line(scope, headers, context.request_id, context.trace_id, route, result, elapsed)
                 )
+
+    def _allow_every_method(self, scope: dict[str, Any], message: dict[str, Any]) -> None:
+        """Litestar 2 answers OPTIONS with the methods of the first handler registered on a path only (its issue
+        4169, fixed in 3): Allow is set again from the whole route."""
+        allow = self.allowed_methods.get(scope.get("path_template", ""))
+        if allow is not None:
+            kept = [(name, value) for name, value in message["headers"] if name.lower() != b"allow"]
+            message["headers"] = [*kept, (b"allow", allow)]
+
+
+def allowed_methods(routes: list[Any]) -> dict[str, bytes]:
+    """Each path template's methods, as its OPTIONS answer's Allow header."""
+    return {
+        route.path_format: ", ".join(sorted(route.methods)).encode() for route in routes if isinstance(route, HTTPRoute)
+    }
 
 
 def _line(

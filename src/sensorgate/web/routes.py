@@ -33,7 +33,12 @@ async def health(app_state: AppStateDep) -> HealthOut:
     return HealthOut(status="ok", redis="ok" if redis else "unavailable")
 
 
-@get("/metrics", tags=["service"], include_in_schema=False)
+@get(
+    "/metrics",
+    tags=["service"],
+    include_in_schema=False,
+    opt={"offers": ["text/plain", "application/openmetrics-text"]},
+)
 async def metrics_endpoint(request: Request[Any, Any, Any], app_state: AppStateDep) -> Response[bytes]:
     """Prometheus text format. Guarded by a bearer token when SENSORGATE_METRICS_TOKEN is set."""
     token = app_state.settings.metrics_token
