@@ -104,7 +104,7 @@ def test_a_device_by_id_and_by_device_id(world: World) -> None:
     assert ok(client.get("/v3/devices/by-device-id", params={"deviceId": "02D0C"})) == room
     assert_error(client.get("/v3/devices/by-device-id", params={"deviceId": "nope"}), 404, "nope")
     assert_error(client.get("/v3/devices/by-device-id"), 400, "deviceId")
-    for missing in ("99999", "abc", "0x1f"):
+    for missing in ("99999", "abc", "0x1f", str(2**31), str(2**63)):
         assert_error(client.get(f"/v3/devices/{missing}"), 404, "not found")
 
 

@@ -52,7 +52,7 @@ def test_one_sensor_and_another_tenants_is_not_found(world: World) -> None:
     body = get(client, f"/api/v1/sensors/sensor/{world.room['id']}")
     schema.assert_valid(body, schema.SENSOR_ONE, ("sensor",))
     assert body["sensor"]["id"] == str(world.room["id"])
-    for missing in (world.other["id"], 999_999, "abc"):
+    for missing in (world.other["id"], 999_999, "abc", 2**31, 2**63):
         aranet_error(client.get(f"/api/v1/sensors/sensor/{missing}"), 404, "not found")
 
 
@@ -201,6 +201,8 @@ def test_history_counts_back_from_now(world: World) -> None:
 
 BAD_HISTORY = [
     ("sensor=abc", "not a sensor id"),
+    ("sensor=4294967296", "ids are 1 to 2147483647"),  # past PostgreSQL's integer: a 400, never a 500
+    ("next=WyJnIiwgWzk5OTk5OTk5OTldLCBbInRlbXBlcmF0dXJlIl0sIHt9LCAxMCwgdHJ1ZSwgIngiXQ", "next"),  # an edited token naming such an id
     ("metric=temperature", "not a metric id"),
     ("limit=0", "limit"),
     ("from=yesterday", "from"),

@@ -31,6 +31,7 @@ from sensorgate.dialects.akenza.shapes import (
 )
 from sensorgate.kit.context import POINTS_KEY
 from sensorgate.kit.errors import BadRequest, NotFound
+from sensorgate.kit.ids import OUT_OF_RANGE, in_range
 from sensorgate.kit.paging import MAX_PAGE_SIZE
 from sensorgate.kit.times import utcnow
 from sensorgate.measurements.routes import BACKFILL_BODY
@@ -54,7 +55,7 @@ def _now_ms() -> int:
 
 def _sensor(device: str) -> int:
     """Akenza's ids are strings; ours are numbers, so anything else names no device."""
-    if not device.isdigit() or len(device) > 10:
+    if not device.isdigit() or len(device) > 10 or not in_range(int(device)):
         raise NotFound(f"device {device} not found")
     return int(device)
 
@@ -62,8 +63,8 @@ def _sensor(device: str) -> int:
 def _number(text: str | None, name: str) -> int | None:
     if text is None:
         return None
-    if not text.isdigit() or len(text) > 10:
-        raise BadRequest(f"{name}: {text!r} is not an id of this service")
+    if not text.isdigit() or len(text) > 10 or not in_range(int(text)):
+        raise BadRequest(f"{name}: {text!r} is not an id of this service ({OUT_OF_RANGE})")
     return int(text)
 
 

@@ -9,6 +9,7 @@ import msgspec
 
 from sensorgate.dialects.aranet import catalogue
 from sensorgate.kit.errors import BadRequest
+from sensorgate.kit.ids import OUT_OF_RANGE, in_range
 from sensorgate.kit.times import time_window
 
 DAY_MS = 86_400_000
@@ -58,9 +59,13 @@ def encode_token(token: Token) -> str:
 
 def decode_token(text: str) -> Token:
     try:
-        return _decode_token(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+        token = _decode_token(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
     except (ValueError, msgspec.DecodeError):
-        raise BadRequest("next: not a page token this service issued; repeat the first request") from None
+        token = None
+    # The query part is not signed (the cursor inside is): an edited one must still name ids that can exist.
+    if token is None or len(token.sensors) > MAX_IDS or not all(in_range(i) for i in token.sensors):
+        raise BadRequest("next: not a page token this service issued; repeat the first request")
+    return token
 
 
 def split(text: str | None, name: str) -> list[str]:
@@ -73,8 +78,8 @@ def split(text: str | None, name: str) -> list[str]:
 def sensor_ids(text: str | None) -> list[int]:
     ids = []
     for part in split(text, "sensor"):
-        if not part.isdigit() or len(part) > 10:
-            raise BadRequest(f"sensor: {part!r} is not a sensor id")
+        if not part.isdigit() or len(part) > 10 or not in_range(int(part)):
+            raise BadRequest(f"sensor: {part!r} is not a sensor id ({OUT_OF_RANGE})")
         ids.append(int(part))
     return ids
 

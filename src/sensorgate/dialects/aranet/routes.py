@@ -40,6 +40,7 @@ from sensorgate.dialects.aranet.shapes import (
 )
 from sensorgate.kit.context import POINTS_KEY, get_context
 from sensorgate.kit.errors import NotFound
+from sensorgate.kit.ids import in_range
 from sensorgate.kit.times import time_window, utcnow
 from sensorgate.measurements.cursor import cursor_key
 from sensorgate.measurements.history import MAX_LIMIT
@@ -110,7 +111,7 @@ async def list_sensors(
 @get("/sensors/sensor/{sensor:str}", opt=READ, operation_id="aranetSensor")
 async def one_sensor(sensor: PathId, principal: PrincipalDep, app_state: AppStateDep) -> Response[bytes]:
     """One sensor. Another tenant's sensor is not found."""
-    if not sensor.isdigit() or len(sensor) > 10:
+    if not sensor.isdigit() or len(sensor) > 10 or not in_range(int(sensor)):
         raise NotFound(f"sensor {sensor} not found")
     found = await app_state.db.read(sensors.get_sensor, principal, int(sensor))
     return _json(OneSensor(reads.sensor_shape(found), reads.sensor_links([found])))
