@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
 from sensorgate.accounts.passwords import password_problem
+from sensorgate.kit.paging import Page, named
 from sensorgate.kit.validate import check_name, check_slug, normalize_email
 from sensorgate.kit.wire import Input
 
@@ -104,3 +105,7 @@ class MemberOut(msgspec.Struct, rename="camel"):
     grants: list[str]
     permissions: list[str]
     created_at: str
+
+
+WorkspacePage = Annotated[Page[WorkspaceOut], named("WorkspacePage")]
+MemberPage = Annotated[Page[MemberOut], named("MemberPage")]

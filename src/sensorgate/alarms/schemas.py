@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from sensorgate.kit.paging import Items, named
 from sensorgate.kit.validate import check_name
 from sensorgate.kit.wire import Input
 
@@ -68,3 +69,7 @@ class AlarmOut(msgspec.Struct, rename="camel"):
     value: float
     raised_at: str
     resolved_at: str | None
+
+
+RuleList = Annotated[Items[RuleOut], named("RuleList")]
+AlarmList = Annotated[Items[AlarmOut], named("AlarmList")]

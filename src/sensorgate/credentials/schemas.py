@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from sensorgate.auth.scopes import CREDENTIAL_SCOPES
+from sensorgate.kit.paging import Items, named
 from sensorgate.kit.times import parse_duration
 from sensorgate.kit.validate import check_name, normalize_email
 from sensorgate.kit.wire import Input
@@ -158,3 +159,6 @@ class KeyCreated(msgspec.Struct, rename="camel"):
     secret: str
     key: KeyOut
     public_id: str | None = None  # with signing keys and OAuth clients: what goes beside the secret
+
+
+KeyList = Annotated[Items[KeyOut], named("KeyList")]

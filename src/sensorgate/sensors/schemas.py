@@ -6,6 +6,7 @@ from typing import Annotated
 
 import msgspec
 
+from sensorgate.kit.paging import Items, Page, named
 from sensorgate.kit.validate import check_name
 from sensorgate.kit.wire import Input
 
@@ -73,7 +74,9 @@ class SensorPatch(Input):
             self.name = check_name(self.name)
 
 
-class MetricOut(msgspec.Struct, rename="camel"):
+class SensorMetric(msgspec.Struct, rename="camel"):
+    """A metric a sensor reports, in the unit it is stored in; `virtual` when an expression computes it."""
+
     metric: str
     unit: str
     virtual: bool
@@ -89,7 +92,7 @@ class SensorOut(msgspec.Struct, rename="camel"):
     device_group: str | None
     assets: list[str]
     tags: list[str]
-    metrics: list[MetricOut]
+    metrics: list[SensorMetric]
     last_seen: str | None
 
 
@@ -105,3 +108,8 @@ class AssetOut(msgspec.Struct, rename="camel"):
     workspace_id: int
     name: str
     sensors: list[int]
+
+
+SensorPage = Annotated[Page[SensorOut], named("SensorPage")]
+DeviceGroupList = Annotated[Items[DeviceGroupOut], named("DeviceGroupList")]
+AssetList = Annotated[Items[AssetOut], named("AssetList")]

@@ -7,30 +7,15 @@ import secrets
 from http import HTTPStatus
 from typing import Any
 
-import msgspec
 import sqlalchemy.exc
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 
 from sensorgate.kit.context import get_context
-from sensorgate.kit.errors import ApiError
+from sensorgate.kit.errors import ApiError, ErrorBody
 from sensorgate.kit.times import iso, utcnow
 
 log = logging.getLogger("sensorgate.errors")
-
-
-class ErrorBody(msgspec.Struct, rename="camel", omit_defaults=True):
-    timestamp: str
-    path: str
-    status: int
-    error: str
-    message: str
-    request_id: str
-    error_id: str
-    trace_id: str
-    details: list[dict[str, object]] | None = None
-    # OAuth errors only: RFC 6749 §5.2 reads the message under this name.
-    error_description: str | None = msgspec.field(default=None, name="error_description")
 
 
 def render_error(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
