@@ -53,6 +53,9 @@ def _describe(
         return 400, *_validation_message(request, exc)
     if isinstance(exc, HTTPException):
         return exc.status_code, _http_message(request, exc), dict(exc.headers or {}), None
+    if isinstance(exc, sqlalchemy.exc.DataError) and "NUL" in str(exc.orig):
+        # PostgreSQL's text cannot hold U+0000 (SQLite's can): the client sent it, so it is the client's 400.
+        return 400, "text must not contain the NUL character (U+0000)", {}, None
     if isinstance(exc, sqlalchemy.exc.OperationalError | sqlalchemy.exc.InterfaceError):
         # The database is down, restarting or locked: the client should retry, and we recover by ourselves.
         return 503, "the database is unavailable; retry shortly", {"Retry-After": "2"}, None
