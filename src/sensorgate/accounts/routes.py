@@ -139,7 +139,7 @@ class WorkspaceController(Controller):
         "/",
         request_max_body_size=SMALL_BODY,
         security=openapi.sessions(unsafe=True),
-        responses=errors(400, 409, 413, why={409: "The slug is taken, in this or another organization."}),
+        responses=errors(400, 404, 409, 413, why={409: "The slug is taken, in this or another organization."}),
     )
     async def create_workspace(
         self, data: JSONBody[WorkspaceIn], principal: PrincipalDep, app_state: AccountsStateDep

@@ -20,7 +20,7 @@ from sensorgate.credentials import lifecycle, policy, service
 from sensorgate.credentials.schemas import KeyCreated, KeyIn, KeyList, KeyOut, KeyPatch, ReissueIn, RenewOut
 from sensorgate.credentials.verifiers import Verifiers
 from sensorgate.db.engine import Database
-from sensorgate.kit.openapi import documents_body, errors
+from sensorgate.kit.openapi import documents_body, errors, with_content
 from sensorgate.kit.paging import Items
 from sensorgate.kit.times import utcnow
 from sensorgate.settings import Settings
@@ -139,6 +139,7 @@ class KeyController(Controller):
         opt={"uses": Scope.KEYS_WRITE},
         security=callers(Scope.KEYS_WRITE, unsafe=True),
         responses=errors(400, 404, 409, 413, why={409: "The key is revoked, or the key that made it has expired."}),
+        operation_class=with_content(optional_body=True),
     )
     async def reissue_key(
         self,

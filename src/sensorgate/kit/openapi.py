@@ -83,12 +83,17 @@ def documents_body(struct: type[msgspec.Struct]) -> dict[str, Provide]:
 def with_content(
     request: Mapping[str, OpenAPIMediaType] | None = None,
     responses: Mapping[int, Mapping[str, OpenAPIMediaType]] | None = None,
+    *,
+    optional_body: bool = False,
 ) -> type[Operation]:
-    """An Operation with these request media types and these media types added to its responses."""
+    """An Operation with these request media types and these media types added to its responses; with
+    `optional_body`, a request without a body is fine too (Litestar marks every body required)."""
 
     @dataclass
     class WithContent(Operation):
         def __post_init__(self) -> None:
+            if optional_body and isinstance(self.request_body, RequestBody):
+                self.request_body.required = False
             if request:
                 if self.request_body is None or not isinstance(self.request_body, RequestBody):
                     self.request_body = RequestBody(content={}, required=True)
