@@ -15,6 +15,8 @@ RoleName = Literal["owner", "admin", "member", "viewer"]
 
 
 class LoginIn(Input):
+    EXAMPLE = {"email": "owner@demo.sensorgate.example", "password": "the password serve --demo printed"}
+
     email: str
     # Not checked against the password rules: the rules may have changed since the password was set.
     password: str
@@ -53,6 +55,8 @@ class MeOut(msgspec.Struct, rename="camel"):
 
 
 class WorkspaceIn(Input):
+    EXAMPLE = {"slug": "building-b", "name": "Building B"}
+
     slug: str
     name: str
     # The organization's slug; needed only when the user manages more than one organization.
@@ -73,6 +77,8 @@ class WorkspaceOut(msgspec.Struct, rename="camel"):
 
 
 class MemberIn(Input):
+    EXAMPLE = {"email": "sam@acme.example", "role": "member", "password": "a long passphrase of your own"}
+
     email: str
     role: RoleName
     permissions: list[str] = msgspec.field(default_factory=list)
@@ -88,6 +94,8 @@ class MemberIn(Input):
 
 
 class MemberPatch(Input):
+    EXAMPLE = {"role": "admin"}
+
     role: RoleName | None = None
     permissions: list[str] | None = None
 

@@ -15,6 +15,9 @@ from sensorgate.kit.wire import Input
 class RuleIn(Input):
     """A rule on one metric. Thresholds are in the metric's canonical unit (GET /v1/metrics)."""
 
+    EXAMPLE = {"name": "Boiler too hot", "metric": "temperature", "condition": "above", "threshold": 80,
+               "holdSeconds": 300, "severity": "critical", "sensor": 1}  # fmt: skip
+
     name: str
     metric: str
     condition: Literal["above", "below", "outside"]

@@ -46,6 +46,8 @@ def check_window(text: str, field: str = "limits.window") -> int:
 
 
 class KeyIn(Input):
+    EXAMPLE = {"name": "Warehouse dashboard", "scopes": ["data:read"], "expiresIn": "3m"}
+
     name: str
     kind: Kind = "api_key"
     # The organization's slug: needed only by a caller who manages keys in several and names no workspace.
@@ -91,6 +93,8 @@ class KeyIn(Input):
 
 class KeyPatch(Input):
     """The fields a key keeps editable; lifetimeDays applies to secrets made by later reissues and renewals."""
+
+    EXAMPLE = {"name": "Warehouse dashboard (2026)", "lifetimeDays": 90}
 
     name: str | None = None
     description: Annotated[str, msgspec.Meta(max_length=1000)] | None = None

@@ -7,7 +7,7 @@
 - `with_content(...)`: media types beyond the one Litestar infers: CSV, forms.
 - `operation_id`: every operationId is the handler's name in camelCase (`listSensors`).
 - `StrictStructSchemaPlugin`: `additionalProperties: false` on the structs that refuse unknown fields, so that a
-  client (and a fuzzer) knows an extra field is a 400.
+  client (and a fuzzer) knows an extra field is a 400, and an input struct's EXAMPLE body.
 """
 
 from __future__ import annotations
@@ -116,6 +116,9 @@ class StrictStructSchemaPlugin(StructSchemaPlugin):
 
     def to_openapi_schema(self, field_definition: FieldDefinition, schema_creator: Any) -> Schema:
         schema = super().to_openapi_schema(field_definition, schema_creator)
-        if field_definition.type_.__struct_config__.forbid_unknown_fields:
+        struct = field_definition.type_
+        if struct.__struct_config__.forbid_unknown_fields:
             schema.additional_properties = False
+        if example := getattr(struct, "EXAMPLE", None):
+            schema.examples = [example]
         return schema

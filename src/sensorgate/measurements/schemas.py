@@ -6,7 +6,7 @@ thousands a large answer makes (it was a third of an aggregate request's time).
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, ClassVar
 
 import msgspec
 
@@ -71,4 +71,11 @@ class BackfillPoint(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class BackfillIn(msgspec.Struct, forbid_unknown_fields=True):
+    EXAMPLE: ClassVar[dict[str, Any]] = {
+        "items": [
+            {"sensor": 1, "metric": "temperature", "value": 21.5, "time": "2026-11-02T10:15:00Z"},
+            {"sensor": 1, "metric": "humidity", "value": 48, "time": "2026-11-02T10:15:00Z"},
+        ]
+    }
+
     items: Annotated[list[BackfillPoint], msgspec.Meta(min_length=1, max_length=100_000)]

@@ -40,6 +40,16 @@ class MetricIn(Input):
 
 
 class SensorIn(Input):
+    EXAMPLE = {
+        "name": "Boiler room",
+        "serial": "BR-0042",
+        "interval": 300,
+        "deviceGroup": "building-a",
+        "assets": ["boiler"],
+        "tags": ["basement"],
+        "metrics": [{"metric": "temperature"}, {"metric": "humidity"}],
+    }
+
     name: str
     metrics: Annotated[list[MetricIn], msgspec.Meta(min_length=1, max_length=MAX_METRICS)]
     workspace_id: int | None = None
@@ -59,6 +69,8 @@ class SensorIn(Input):
 
 class SensorPatch(Input):
     """Fields left out stay as they are. `metrics` adds metrics; existing ones are kept."""
+
+    EXAMPLE = {"name": "Boiler room (east)", "interval": 60}
 
     name: str | None = None
     serial: ShortText | None = None
