@@ -12,6 +12,7 @@ from litestar import Litestar, Request
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -23,6 +24,7 @@ from sensorgate.accounts import routes as accounts_routes
 from sensorgate.accounts.sessions import SessionVerifier
 from sensorgate.accounts.throttle import LoginThrottle
 from sensorgate.alarms import routes as alarms_routes
+from sensorgate.auth import openapi as auth_openapi
 from sensorgate.auth.guard import Guard
 from sensorgate.auth.principal import Principal
 from sensorgate.console import routes as console_routes
@@ -36,6 +38,7 @@ from sensorgate.credentials.verify import KeyVerifier
 from sensorgate.db.engine import Database, create_engine
 from sensorgate.jobs import scheduler
 from sensorgate.kit import metrics
+from sensorgate.kit.openapi import StrictStructSchemaPlugin, operation_id
 from sensorgate.kit.proxies import parse_networks
 from sensorgate.measurements import routes as measurements_routes
 from sensorgate.sensors import routes as sensors_routes
@@ -143,6 +146,7 @@ def create_app(settings: Settings, *, access_stream: TextIO | None = None) -> Li
         request_class=ApiRequest,
         template_config=TemplateConfig(directory=console_routes.TEMPLATES, engine=JinjaTemplateEngine),
         openapi_config=_openapi_config(),
+        plugins=[StrictStructSchemaPlugin()],
         request_max_body_size=settings.max_body_bytes,
         lifespan=[lifespan],
         # Our own JSON logging (web/logs.py) is the only logging setup; Litestar's would replace it.
@@ -184,9 +188,17 @@ def _openapi_config() -> OpenAPIConfig:
     return OpenAPIConfig(
         title="sensorgate",
         version=__version__,
-        description="Self-hosted sensor-data API with first-class API credentials.",
+        description=(
+            "Self-hosted sensor-data API with first-class API credentials.\n\n"
+            "**Authorize** with one credential at a time: an API key (`apiKey`, `apiKeyHeader` or `bearer`), or an "
+            "OAuth client's id and secret (`oauth2`, client credentials), whose token Swagger UI then sends as "
+            "`Authorization: Bearer`. A console session (log in with `POST /v1/auth/login`) needs `csrf` for "
+            "unsafe requests. Signed requests cannot be made from this page. Every error is `ErrorBody`."
+        ),
         path="/docs",
         use_handler_docstrings=True,
+        operation_id_creator=operation_id,
+        components=Components(security_schemes=dict(auth_openapi.SCHEMES)),
         render_plugins=[
             SwaggerRenderPlugin(
                 path="/",

@@ -202,7 +202,10 @@ def test_history_counts_back_from_now(world: World) -> None:
 BAD_HISTORY = [
     ("sensor=abc", "not a sensor id"),
     ("sensor=4294967296", "ids are 1 to 2147483647"),  # past PostgreSQL's integer: a 400, never a 500
-    ("next=WyJnIiwgWzk5OTk5OTk5OTldLCBbInRlbXBlcmF0dXJlIl0sIHt9LCAxMCwgdHJ1ZSwgIngiXQ", "next"),  # an edited token naming such an id
+    (
+        "next=WyJnIiwgWzk5OTk5OTk5OTldLCBbInRlbXBlcmF0dXJlIl0sIHt9LCAxMCwgdHJ1ZSwgIngiXQ",
+        "next",
+    ),  # an edited token naming such an id
     ("metric=temperature", "not a metric id"),
     ("limit=0", "limit"),
     ("from=yesterday", "from"),

@@ -82,6 +82,16 @@ def test_every_bad_index_is_listed_and_nothing_is_written(owner: Client, db: Any
     assert owner.get("/v1/measurements/latest", params={"sensor": sensor}).json()["items"] == []
 
 
+def test_an_empty_metric_is_a_bad_index_not_a_500(owner: Client) -> None:
+    sensor = make_sensor(owner)["id"]
+    body = assert_error(
+        owner.post("/v1/measurements", json={"items": [{"sensor": sensor, "metric": "", "value": 1}]}), 400
+    )
+    assert body["details"] == [{"index": 0, "field": "metric", "message": "metric must not be empty"}]
+    csv = owner.post("/v1/measurements", content=b"sensor,metric,value\n1,,5\n", headers={"Content-Type": "text/csv"})
+    assert_error(csv, 400, "1 of 1 items are invalid")
+
+
 def test_a_number_beyond_float_range_is_400_naming_its_index(owner: Client) -> None:
     sensor = make_sensor(owner)["id"]
     # httpx will not encode infinity, so the number goes in as text.

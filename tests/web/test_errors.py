@@ -45,6 +45,18 @@ def test_unknown_field_is_400(client: Client, db: Any) -> None:
     assert_error(client.post("/v1/workspaces", json={"slug": "a", "name": "A", "colour": "red"}), 400, "colour")
 
 
+def test_a_nul_character_is_never_a_500(client: Client, db: Any, database_url: str) -> None:
+    add_user(db, "ann@acme.example", "acme")
+    login(client, "ann@acme.example")
+    listed = client.get("/v1/sensors", params={"asset": "\x00"})
+    created = client.post("/v1/sensors", json={"name": "boiler\x00", "metrics": [{"metric": "co2"}]})
+    if database_url.startswith("postgresql"):  # its text cannot hold U+0000; SQLite's can
+        assert_error(listed, 400, "NUL character")
+        assert_error(created, 400, "NUL character")
+    else:
+        assert (listed.status_code, created.status_code) == (200, 201)
+
+
 def test_body_over_the_maximum_is_413_and_states_the_limit(client: Client) -> None:
     response = client.post("/v1/auth/login", content=b"x" * 20_000, headers={"Content-Type": "application/json"})
     assert_error(response, 413, "16384 bytes")

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import anyio.to_thread
 from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter
 from litestar.types import ControllerRouterHandler
@@ -17,18 +18,22 @@ from sensorgate.accounts.schemas import (
     LoginOut,
     MemberIn,
     MemberOut,
+    MemberPage,
     MemberPatch,
     MeOut,
     UserOut,
     WorkspaceIn,
     WorkspaceOut,
+    WorkspacePage,
 )
 from sensorgate.accounts.throttle import LoginThrottle
+from sensorgate.auth import openapi
 from sensorgate.auth.guard import CSRF_COOKIE, SESSION_COOKIE, client_address, session_cookies
 from sensorgate.auth.principal import PrincipalDep
 from sensorgate.db.engine import Database
 from sensorgate.kit.ids import PathId
-from sensorgate.kit.paging import DEFAULT_PAGE_SIZE, Page, PageNumber, PageSize
+from sensorgate.kit.openapi import errors
+from sensorgate.kit.paging import DEFAULT_PAGE_SIZE, PageNumber, PageSize
 from sensorgate.kit.times import iso, utcnow
 from sensorgate.settings import Settings
 
@@ -56,7 +61,12 @@ class AuthController(Controller):
     path = "/v1/auth"
     tags = ["auth"]
 
-    @post("/login", request_max_body_size=SMALL_BODY, status_code=200)
+    @post(
+        "/login",
+        request_max_body_size=SMALL_BODY,
+        status_code=200,
+        responses=errors(400, 401, 413, 429, guarded=False, why={401: "Wrong email or password."}),
+    )
     async def login(
         self,
         data: JSONBody[LoginIn],
@@ -88,18 +98,24 @@ class AuthController(Controller):
         response = Response(body, cookies=cookies)
         return response
 
-    @post("/logout", status_code=204)
-    async def logout(self, principal: PrincipalDep, app_state: AccountsStateDep) -> Response[None]:
+    @post(
+        "/logout",
+        status_code=204,
+        security=openapi.sessions(unsafe=True),
+        responses=errors(),
+        # Expired at once: the browser drops both cookies.
+        response_cookies=[
+            Cookie(key=SESSION_COOKIE, max_age=0, expires=0),
+            Cookie(key=CSRF_COOKIE, max_age=0, expires=0),
+        ],
+    )
+    async def logout(self, principal: PrincipalDep, app_state: AccountsStateDep) -> None:
         """End the console session. Needs the X-CSRF-Token header."""
         if principal.session_id is not None:
             await app_state.db.write(sessions.close_session, principal.session_id)
-        response: Response[None] = Response(None, status_code=204)
-        response.delete_cookie(SESSION_COOKIE)
-        response.delete_cookie(CSRF_COOKIE)
-        return response
 
 
-@get("/v1/me", tags=["auth"])
+@get("/v1/me", tags=["auth"], security=openapi.callers(), responses=errors())
 async def me(principal: PrincipalDep, app_state: AccountsStateDep) -> MeOut:
     """The caller: user, organizations with role and permissions, and how it authenticated."""
     return await app_state.db.read(service.me, principal)
@@ -109,18 +125,23 @@ class WorkspaceController(Controller):
     path = "/v1/workspaces"
     tags = ["workspaces"]
 
-    @get("/")
+    @get("/", security=openapi.callers(), responses=errors(400))
     async def list_workspaces(
         self,
         principal: PrincipalDep,
         app_state: AccountsStateDep,
         page: PageNumber = 1,
         size: PageSize = DEFAULT_PAGE_SIZE,
-    ) -> Page[WorkspaceOut]:
+    ) -> WorkspacePage:
         """The workspaces of every organization the caller belongs to, by id."""
         return await app_state.db.read(service.list_workspaces, principal, page, size)
 
-    @post("/", request_max_body_size=SMALL_BODY)
+    @post(
+        "/",
+        request_max_body_size=SMALL_BODY,
+        security=openapi.sessions(unsafe=True),
+        responses=errors(400, 404, 409, 413, why={409: "The slug is taken, in this or another organization."}),
+    )
     async def create_workspace(
         self, data: JSONBody[WorkspaceIn], principal: PrincipalDep, app_state: AccountsStateDep
     ) -> WorkspaceOut:
@@ -135,7 +156,7 @@ class MembersController(Controller):
     path = "/v1/organizations/{org:str}/members"
     tags = ["members"]
 
-    @get("/")
+    @get("/", security=openapi.sessions(), responses=errors(400, 404))
     async def list_members(
         self,
         org: OrgSlug,
@@ -143,11 +164,16 @@ class MembersController(Controller):
         app_state: AccountsStateDep,
         page: PageNumber = 1,
         size: PageSize = DEFAULT_PAGE_SIZE,
-    ) -> Page[MemberOut]:
+    ) -> MemberPage:
         """The organization's members. Needs access:manage (owner or admin)."""
         return await app_state.db.read(service.list_members, principal, org, page, size)
 
-    @post("/", request_max_body_size=SMALL_BODY)
+    @post(
+        "/",
+        request_max_body_size=SMALL_BODY,
+        security=openapi.sessions(unsafe=True),
+        responses=errors(400, 404, 409, 413, why={409: "Already a member."}),
+    )
     async def add_member(
         self, org: OrgSlug, data: JSONBody[MemberIn], principal: PrincipalDep, app_state: AccountsStateDep
     ) -> MemberOut:
@@ -158,7 +184,12 @@ class MembersController(Controller):
         password_hash = await anyio.to_thread.run_sync(hash_password, data.password) if data.password else None
         return await app_state.db.write(service.add_member, principal, org, data, password_hash, utcnow())
 
-    @patch("/{user_id:int}", request_max_body_size=SMALL_BODY)
+    @patch(
+        "/{user_id:int}",
+        request_max_body_size=SMALL_BODY,
+        security=openapi.sessions(unsafe=True),
+        responses=errors(400, 404, 409, 413, why={409: "The last owner cannot be demoted."}),
+    )
     async def update_member(
         self,
         org: OrgSlug,
@@ -170,7 +201,12 @@ class MembersController(Controller):
         """Change a member's role or granted permissions. The last owner cannot be demoted (409)."""
         return await app_state.db.write(service.update_member, principal, org, user_id, data)
 
-    @delete("/{user_id:int}", status_code=204)
+    @delete(
+        "/{user_id:int}",
+        status_code=204,
+        security=openapi.sessions(unsafe=True),
+        responses=errors(400, 404, 409, why={409: "The last owner cannot be removed."}),
+    )
     async def remove_member(
         self, org: OrgSlug, user_id: PathId, principal: PrincipalDep, app_state: AccountsStateDep
     ) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
 from sensorgate.accounts.passwords import password_problem
+from sensorgate.kit.paging import Page, named
 from sensorgate.kit.validate import check_name, check_slug, normalize_email
 from sensorgate.kit.wire import Input
 
@@ -14,6 +15,8 @@ RoleName = Literal["owner", "admin", "member", "viewer"]
 
 
 class LoginIn(Input):
+    EXAMPLE = {"email": "owner@demo.sensorgate.example", "password": "the password serve --demo printed"}
+
     email: str
     # Not checked against the password rules: the rules may have changed since the password was set.
     password: str
@@ -52,6 +55,8 @@ class MeOut(msgspec.Struct, rename="camel"):
 
 
 class WorkspaceIn(Input):
+    EXAMPLE = {"slug": "building-b", "name": "Building B"}
+
     slug: str
     name: str
     # The organization's slug; needed only when the user manages more than one organization.
@@ -72,6 +77,8 @@ class WorkspaceOut(msgspec.Struct, rename="camel"):
 
 
 class MemberIn(Input):
+    EXAMPLE = {"email": "sam@acme.example", "role": "member", "password": "a long passphrase of your own"}
+
     email: str
     role: RoleName
     permissions: list[str] = msgspec.field(default_factory=list)
@@ -87,6 +94,8 @@ class MemberIn(Input):
 
 
 class MemberPatch(Input):
+    EXAMPLE = {"role": "admin"}
+
     role: RoleName | None = None
     permissions: list[str] | None = None
 
@@ -104,3 +113,7 @@ class MemberOut(msgspec.Struct, rename="camel"):
     grants: list[str]
     permissions: list[str]
     created_at: str
+
+
+WorkspacePage = Annotated[Page[WorkspaceOut], named("WorkspacePage")]
+MemberPage = Annotated[Page[MemberOut], named("MemberPage")]

@@ -10,11 +10,14 @@ from litestar.params import JSONBody, QueryParameter
 from litestar.types import ControllerRouterHandler
 
 from sensorgate.alarms import service
-from sensorgate.alarms.schemas import AlarmOut, RuleIn, RuleOut
+from sensorgate.alarms.schemas import AlarmList, RuleIn, RuleList, RuleOut
+from sensorgate.auth.openapi import callers
 from sensorgate.auth.principal import PrincipalDep
 from sensorgate.auth.scopes import Scope
 from sensorgate.db.engine import Database
 from sensorgate.kit.ids import PathId
+from sensorgate.kit.openapi import errors
+from sensorgate.kit.paging import Items
 from sensorgate.kit.times import time_window, utcnow
 
 
@@ -34,13 +37,26 @@ AlarmsStateDep = NamedDependency[AlarmsState]
 Time = Annotated[str | None, QueryParameter(max_length=40, description="ISO 8601 time or epoch seconds")]
 
 
-@get("/v1/alarm-rules", tags=["alarms"], opt={"scope": Scope.DATA_READ})
-async def list_rules(principal: PrincipalDep, app_state: AlarmsStateDep) -> dict[str, list[RuleOut]]:
+@get(
+    "/v1/alarm-rules",
+    tags=["alarms"],
+    opt={"scope": Scope.DATA_READ},
+    security=callers(Scope.DATA_READ),
+    responses=errors(),
+)
+async def list_rules(principal: PrincipalDep, app_state: AlarmsStateDep) -> RuleList:
     """Alarm rules of the workspaces the caller reaches (at most 1,000)."""
-    return {"items": await app_state.db.read(service.list_rules, principal)}
+    return Items(await app_state.db.read(service.list_rules, principal))
 
 
-@post("/v1/alarm-rules", tags=["alarms"], request_max_body_size=16 * 1024, opt={"scope": Scope.SENSORS_WRITE})
+@post(
+    "/v1/alarm-rules",
+    tags=["alarms"],
+    request_max_body_size=16 * 1024,
+    opt={"scope": Scope.SENSORS_WRITE},
+    security=callers(Scope.SENSORS_WRITE, unsafe=True),
+    responses=errors(400, 404, 409, 413, why={409: "The rule cap is reached (docs/api.md, Limits)."}),
+)
 async def create_rule(data: JSONBody[RuleIn], principal: PrincipalDep, app_state: AlarmsStateDep) -> RuleOut:
     """Create a rule: above or below `threshold`, or outside `low`..`high`, in the metric's canonical unit,
     held for `holdSeconds` before an alarm is raised. It watches one sensor, one device group, or the
@@ -48,31 +64,50 @@ async def create_rule(data: JSONBody[RuleIn], principal: PrincipalDep, app_state
     return await app_state.db.write(service.create_rule, principal, data, utcnow())
 
 
-@delete("/v1/alarm-rules/{rule_id:int}", tags=["alarms"], status_code=204, opt={"scope": Scope.SENSORS_WRITE})
+@delete(
+    "/v1/alarm-rules/{rule_id:int}",
+    tags=["alarms"],
+    status_code=204,
+    opt={"scope": Scope.SENSORS_WRITE},
+    security=callers(Scope.SENSORS_WRITE, unsafe=True),
+    responses=errors(400, 404),
+)
 async def delete_rule(rule_id: PathId, principal: PrincipalDep, app_state: AlarmsStateDep) -> None:
     """Delete a rule and its alarms. Needs sensors:write."""
     await app_state.db.write(service.delete_rule, principal, rule_id)
 
 
-@get("/v1/alarms/active", tags=["alarms"], opt={"scope": Scope.DATA_READ})
-async def active_alarms(principal: PrincipalDep, app_state: AlarmsStateDep) -> dict[str, list[AlarmOut]]:
+@get(
+    "/v1/alarms/active",
+    tags=["alarms"],
+    opt={"scope": Scope.DATA_READ},
+    security=callers(Scope.DATA_READ),
+    responses=errors(),
+)
+async def active_alarms(principal: PrincipalDep, app_state: AlarmsStateDep) -> AlarmList:
     """Alarms raised and not yet resolved, newest first (at most 1,000)."""
     items = await app_state.db.read(service.list_alarms, principal, active_only=True, start=None, end=None)
-    return {"items": items}
+    return Items(items)
 
 
-@get("/v1/alarms", tags=["alarms"], opt={"scope": Scope.DATA_READ})
+@get(
+    "/v1/alarms",
+    tags=["alarms"],
+    opt={"scope": Scope.DATA_READ},
+    security=callers(Scope.DATA_READ),
+    responses=errors(400),
+)
 async def alarm_history(
     principal: PrincipalDep,
     app_state: AlarmsStateDep,
     from_: Annotated[str | None, QueryParameter(name="from", max_length=40)] = None,
     to: Time = None,
-) -> dict[str, list[AlarmOut]]:
+) -> AlarmList:
     """Alarms active at any moment of the window (default: the last 24 hours), with raised and resolved
     times, newest first (at most 1,000)."""
     start, end = time_window(from_, to, None, int(utcnow().timestamp() * 1000))
     items = await app_state.db.read(service.list_alarms, principal, active_only=False, start=start, end=end)
-    return {"items": items}
+    return Items(items)
 
 
 ROUTES: list[ControllerRouterHandler] = [list_rules, create_rule, delete_rule, active_alarms, alarm_history]

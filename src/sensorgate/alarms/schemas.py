@@ -8,12 +8,16 @@ from typing import Annotated, Literal
 import msgspec
 
 from sensorgate.kit.ids import Id
+from sensorgate.kit.paging import Items, named
 from sensorgate.kit.validate import check_name
 from sensorgate.kit.wire import Input
 
 
 class RuleIn(Input):
     """A rule on one metric. Thresholds are in the metric's canonical unit (GET /v1/metrics)."""
+
+    EXAMPLE = {"name": "Boiler too hot", "metric": "temperature", "condition": "above", "threshold": 80,
+               "holdSeconds": 300, "severity": "critical", "sensor": 1}  # fmt: skip
 
     name: str
     metric: str
@@ -69,3 +73,7 @@ class AlarmOut(msgspec.Struct, rename="camel"):
     value: float
     raised_at: str
     resolved_at: str | None
+
+
+RuleList = Annotated[Items[RuleOut], named("RuleList")]
+AlarmList = Annotated[Items[AlarmOut], named("AlarmList")]

@@ -33,6 +33,8 @@ class PolicyOut(msgspec.Struct, rename="camel"):
 class PolicyPatch(Input):
     """Fields left out stay. `plan` replaces the organization's own plan: fields it leaves out take the default."""
 
+    EXAMPLE = {"maxActiveKeysPerUser": 10, "maxKeyLifetimeDays": 180}
+
     max_active_keys_per_user: Annotated[int, msgspec.Meta(ge=1, le=MAX_ACTIVE_KEYS)] | None = None
     max_key_lifetime_days: Annotated[int, msgspec.Meta(ge=1, le=MAX_LIFETIME_DAYS)] | None = None
     plan: LimitsIn | None = None

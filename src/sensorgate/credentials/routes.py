@@ -13,13 +13,16 @@ from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.types import ControllerRouterHandler
 
 from sensorgate.auth.guard import client_address
+from sensorgate.auth.openapi import API_KEYS, callers, sessions
 from sensorgate.auth.principal import PrincipalDep
 from sensorgate.auth.scopes import Scope
 from sensorgate.credentials import lifecycle, policy, service
-from sensorgate.credentials.schemas import KeyCreated, KeyIn, KeyOut, ReissueIn, RenewOut
+from sensorgate.credentials.schemas import KeyCreated, KeyIn, KeyList, KeyOut, KeyPatch, ReissueIn, RenewOut
 from sensorgate.credentials.verifiers import Verifiers
 from sensorgate.db.engine import Database
 from sensorgate.kit.ids import PathId
+from sensorgate.kit.openapi import documents_body, errors, with_content
+from sensorgate.kit.paging import Items
 from sensorgate.kit.times import utcnow
 from sensorgate.settings import Settings
 
@@ -55,7 +58,13 @@ class KeyController(Controller):
     path = "/v1/keys"
     tags = ["keys"]
 
-    @post("/", request_max_body_size=32 * 1024, opt={"uses": Scope.KEYS_WRITE})
+    @post(
+        "/",
+        request_max_body_size=32 * 1024,
+        opt={"uses": Scope.KEYS_WRITE},
+        security=callers(Scope.KEYS_WRITE, unsafe=True),
+        responses=errors(400, 404, 409, 413, why={409: "The user's active-key limit is reached."}),
+    )
     async def create_key(
         self,
         request: Request[Any, Any, Any],
@@ -72,22 +81,41 @@ class KeyController(Controller):
         """
         return await app_state.db.write(service.create_key, principal, data, origin(request, app_state.settings))
 
-    @get("/", opt={"uses": Scope.KEYS_READ})
+    @get("/", opt={"uses": Scope.KEYS_READ}, security=callers(Scope.KEYS_READ), responses=errors(400))
     async def list_keys(
         self,
         principal: PrincipalDep,
         app_state: KeysStateDep,
         include_revoked: Annotated[bool, QueryParameter(name="includeRevoked")] = False,
-    ) -> dict[str, list[KeyOut]]:
+    ) -> KeyList:
         """Your keys (all the organization's with access:manage), by id, at most 1,000. Never shows a secret."""
-        return {"items": await app_state.db.read(service.list_keys, principal, include_revoked)}
+        return Items(await app_state.db.read(service.list_keys, principal, include_revoked))
 
-    @get("/{key_id:int}", opt={"uses": Scope.KEYS_READ})
+    @get("/{key_id:int}", opt={"uses": Scope.KEYS_READ}, security=callers(Scope.KEYS_READ), responses=errors(400, 404))
     async def get_key(self, key_id: PathId, principal: PrincipalDep, app_state: KeysStateDep) -> KeyOut:
         """One key. A key you may not see answers 404."""
         return await app_state.db.read(service.get_key, principal, key_id)
 
-    @patch("/{key_id:int}", request_max_body_size=16 * 1024, opt={"uses": Scope.KEYS_WRITE})
+    @patch(
+        "/{key_id:int}",
+        request_max_body_size=16 * 1024,
+        opt={"uses": Scope.KEYS_WRITE},
+        security=callers(Scope.KEYS_WRITE, unsafe=True),
+        responses=errors(
+            400,
+            404,
+            409,
+            413,
+            422,
+            why={
+                403: "Not yours to manage, or a lifetime past the key that made this one.",
+                409: "The key is revoked, and read-only.",
+                422: "A field that decides what the key may do: create a new key instead.",
+            },
+        ),
+        # The handler reads the body itself, to answer a fixed field with 422 and an unknown one with 400.
+        dependencies=documents_body(KeyPatch),
+    )
     async def update_key(
         self,
         request: Request[Any, Any, Any],
@@ -105,7 +133,15 @@ class KeyController(Controller):
             lifecycle.update_key, principal, key_id, changes, origin(request, app_state.settings)
         )
 
-    @post("/{key_id:int}/reissue", status_code=201, request_max_body_size=4 * 1024, opt={"uses": Scope.KEYS_WRITE})
+    @post(
+        "/{key_id:int}/reissue",
+        status_code=201,
+        request_max_body_size=4 * 1024,
+        opt={"uses": Scope.KEYS_WRITE},
+        security=callers(Scope.KEYS_WRITE, unsafe=True),
+        responses=errors(400, 404, 409, 413, why={409: "The key is revoked, or the key that made it has expired."}),
+        operation_class=with_content(optional_body=True),
+    )
     async def reissue_key(
         self,
         request: Request[Any, Any, Any],
@@ -121,7 +157,13 @@ class KeyController(Controller):
             lifecycle.reissue_key, principal, key_id, origin(request, app_state.settings), old
         )
 
-    @post("/{key_id:int}/revoke", status_code=200, opt={"uses": Scope.KEYS_WRITE})
+    @post(
+        "/{key_id:int}/revoke",
+        status_code=200,
+        opt={"uses": Scope.KEYS_WRITE},
+        security=callers(Scope.KEYS_WRITE, unsafe=True),
+        responses=errors(400, 404),
+    )
     async def revoke_key(
         self,
         request: Request[Any, Any, Any],
@@ -137,7 +179,13 @@ class KeyController(Controller):
         app_state.verifiers.forget(revoked)
         return revoked.key
 
-    @delete("/{key_id:int}", status_code=204, opt={"uses": Scope.KEYS_WRITE})
+    @delete(
+        "/{key_id:int}",
+        status_code=204,
+        opt={"uses": Scope.KEYS_WRITE},
+        security=callers(Scope.KEYS_WRITE, unsafe=True),
+        responses=errors(400, 404),
+    )
     async def delete_key(
         self,
         request: Request[Any, Any, Any],
@@ -156,14 +204,20 @@ class KeyController(Controller):
 OrgSlug = Annotated[str, PathParameter(description="organization slug", max_length=63)]
 
 
-@get("/v1/organizations/{org:str}/settings", tags=["organizations"])
+@get("/v1/organizations/{org:str}/settings", tags=["organizations"], security=sessions(), responses=errors(400, 404))
 async def organization_settings(org: OrgSlug, principal: PrincipalDep, app_state: KeysStateDep) -> policy.PolicyOut:
     """The organization's key policy: active keys per user, the longest key lifetime, and its plan (own fields and
     the effective plan). Needs access:manage (owner or admin)."""
     return await app_state.db.read(policy.policy, principal, org)
 
 
-@patch("/v1/organizations/{org:str}/settings", tags=["organizations"], request_max_body_size=4 * 1024)
+@patch(
+    "/v1/organizations/{org:str}/settings",
+    tags=["organizations"],
+    request_max_body_size=4 * 1024,
+    security=sessions(unsafe=True),
+    responses=errors(400, 404, 413, why={403: "Only owners change the settings."}),
+)
 async def change_organization_settings(
     org: OrgSlug, data: JSONBody[policy.PolicyPatch], principal: PrincipalDep, app_state: KeysStateDep
 ) -> policy.PolicyOut:
@@ -173,7 +227,12 @@ async def change_organization_settings(
     return await app_state.db.write(policy.change, principal, org, data)
 
 
-@get("/v1/token/renew", tags=["keys"])
+@get(
+    "/v1/token/renew",
+    tags=["keys"],
+    security=API_KEYS,
+    responses=errors(409, why={403: "The key may not renew.", 409: "The key that made this one has expired."}),
+)
 async def renew_token(request: Request[Any, Any, Any], principal: PrincipalDep, app_state: KeysStateDep) -> RenewOut:
     """Called with a key that has canRenew, before it expires: a new secret with the same permissions and a
     fresh lifetime. The calling secret stays valid until its own expiry."""

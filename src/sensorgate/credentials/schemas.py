@@ -9,6 +9,7 @@ import msgspec
 
 from sensorgate.auth.scopes import CREDENTIAL_SCOPES
 from sensorgate.kit.ids import Id
+from sensorgate.kit.paging import Items, named
 from sensorgate.kit.times import parse_duration
 from sensorgate.kit.validate import check_name, normalize_email
 from sensorgate.kit.wire import Input
@@ -46,6 +47,8 @@ def check_window(text: str, field: str = "limits.window") -> int:
 
 
 class KeyIn(Input):
+    EXAMPLE = {"name": "Warehouse dashboard", "scopes": ["data:read"], "expiresIn": "3m"}
+
     name: str
     kind: Kind = "api_key"
     # The organization's slug: needed only by a caller who manages keys in several and names no workspace.
@@ -91,6 +94,8 @@ class KeyIn(Input):
 
 class KeyPatch(Input):
     """The fields a key keeps editable; lifetimeDays applies to secrets made by later reissues and renewals."""
+
+    EXAMPLE = {"name": "Warehouse dashboard (2026)", "lifetimeDays": 90}
 
     name: str | None = None
     description: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
@@ -159,3 +164,6 @@ class KeyCreated(msgspec.Struct, rename="camel"):
     secret: str
     key: KeyOut
     public_id: str | None = None  # with signing keys and OAuth clients: what goes beside the secret
+
+
+KeyList = Annotated[Items[KeyOut], named("KeyList")]

@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http import HTTPStatus
-from typing import ClassVar
+from typing import Annotated, ClassVar
+
+import msgspec
 
 
 class ApiError(Exception):
@@ -127,3 +129,30 @@ class InvalidClient(OAuthError):
     def __init__(self, message: str) -> None:
         super().__init__("invalid_client", message)
         self.headers["WWW-Authenticate"] = 'Basic realm="sensorgate"'
+
+
+class ErrorBody(msgspec.Struct, rename="camel", omit_defaults=True):
+    """The error object of docs/api.md, as every error is answered (and as the OpenAPI document describes it)."""
+
+    timestamp: Annotated[str, msgspec.Meta(examples=["2026-11-02T10:15:00.000Z"])]
+    path: Annotated[str, msgspec.Meta(examples=["/v1/sensors/7"])]
+    status: Annotated[int, msgspec.Meta(examples=[404])]
+    error: Annotated[
+        str, msgspec.Meta(description="the HTTP status phrase, or an RFC 6749 code", examples=["Not Found"])
+    ]
+    message: Annotated[str, msgspec.Meta(examples=["sensor 7 not found"])]
+    request_id: Annotated[str, msgspec.Meta(examples=["5f0c2a9e41d84b7c9a3e6d1f0b2c4e8a"])]
+    error_id: Annotated[
+        str, msgspec.Meta(description="quote it when you report an error", examples=["9b1de3f07a2c4d55"])
+    ]
+    trace_id: Annotated[str, msgspec.Meta(examples=["4bf92f3577b34da6a3ce929d0e0e4736"])]
+    details: Annotated[
+        list[dict[str, object]] | None,
+        msgspec.Meta(
+            description="validation errors: `{field, source, message}` for a field or query parameter, "
+            "`{index, field, message}` for a backfill item",
+            examples=[[{"field": "interval", "source": "body", "message": "Expected `int` >= 1"}]],
+        ),
+    ] = None
+    # OAuth errors only: RFC 6749 §5.2 reads the message under this name.
+    error_description: str | None = msgspec.field(default=None, name="error_description")

@@ -1,4 +1,5 @@
-"""Page-number paging for small, slow-changing lists (workspaces, members, sensors).
+"""Page-number paging for small, slow-changing lists (workspaces, members, sensors), and the `{items}` answer of
+the lists that have none.
 
 Time series use keyset cursors instead; see the measurements package.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Generic, TypeVar
 
 import msgspec
-from litestar.params import QueryParameter
+from litestar.params import KwargDefinition, QueryParameter
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 200
@@ -27,6 +28,18 @@ class Page(msgspec.Struct, Generic[T], rename="camel"):
     size: int
     total_items: int
     total_pages: int
+
+
+class Items(msgspec.Struct, Generic[T]):
+    """A list without paging: its first items up to the list's maximum (docs/api.md, Limits)."""
+
+    items: list[T]
+
+
+def named(component: str) -> KwargDefinition:
+    """The OpenAPI component name of a generic answer: `Annotated[Page[SensorOut], named("SensorPage")]`, where
+    Litestar would name it `Page_sensorgate.sensors.schemas.SensorOut_`."""
+    return KwargDefinition(schema_component_key=component)
 
 
 def make_page(items: list[T], page: int, size: int, total: int) -> Page[T]:

@@ -89,6 +89,10 @@ def check_items(items: list[PointIn], now_ms: int) -> tuple[list[tuple[int, str,
         if type(metric) is not str:
             problems.add(index, "metric", "metric must be a string")
             ok = False
+        elif not metric:
+            # Caught here, since "" marks a bad item below: an empty metric would write nothing and say nothing.
+            problems.add(index, "metric", "metric must not be empty")
+            ok = False
         if type(value) not in (int, float):
             problems.add(index, "value", "value must be a number")
             ok = False

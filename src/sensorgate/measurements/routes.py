@@ -6,21 +6,24 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, QueryParameter
+from litestar.params import FromQuery, HeaderParameter, QueryParameter
 from litestar.types import ControllerRouterHandler
 
+from sensorgate.auth.openapi import callers
 from sensorgate.auth.principal import PrincipalDep
 from sensorgate.auth.scopes import Scope
 from sensorgate.db.engine import Database
 from sensorgate.kit.context import POINTS_KEY
 from sensorgate.kit.etag import conditional
+from sensorgate.kit.openapi import NOT_MODIFIED, documents_body, errors, text, with_content
 from sensorgate.kit.times import time_window, utcnow
 from sensorgate.kit.wire import decode_body
 from sensorgate.measurements import aggregate, history, ingest, latest
 from sensorgate.measurements.csv_input import parse_csv
 from sensorgate.measurements.cursor import cursor_key
-from sensorgate.measurements.schemas import AggregateOut, HistoryOut, LatestOut
+from sensorgate.measurements.schemas import AggregateOut, BackfillIn, HistoryOut, LatestOut
 from sensorgate.measurements.series_access import parse_ids, parse_names
 from sensorgate.settings import Settings
 
@@ -48,6 +51,12 @@ Ids = Annotated[str | None, QueryParameter(max_length=2000, description="comma-s
 Names = Annotated[str | None, QueryParameter(max_length=500, description="comma-separated metric names")]
 Unit = Annotated[str | None, QueryParameter(max_length=20, description="convert values to this unit")]
 Time = Annotated[str | None, QueryParameter(max_length=40, description="ISO 8601 time or epoch seconds")]
+# Read by kit.etag.conditional from the request; a parameter only so that the OpenAPI document shows it.
+IfNoneMatch = Annotated[
+    str | None, HeaderParameter(name="If-None-Match", max_length=200, description="an ETag this answered before")
+]
+ETAG = [ResponseHeader(name="ETag", description="send it in If-None-Match to get a 304", documentation_only=True)]
+CSV_EXAMPLE = "sensor,metric,value,time\n1,temperature,21.5,2026-11-02T10:15:00Z\n1,humidity,48,2026-11-02T10:15:00Z\n"
 
 
 def _now_ms() -> int:
@@ -58,7 +67,13 @@ class MeasurementController(Controller):
     path = "/v1/measurements"
     tags = ["measurements"]
 
-    @get("/latest", opt={"scope": Scope.DATA_READ})
+    @get(
+        "/latest",
+        opt={"scope": Scope.DATA_READ},
+        security=callers(Scope.DATA_READ),
+        responses={**errors(400, 404), **NOT_MODIFIED},
+        response_headers=ETAG,
+    )
     async def latest_values(
         self,
         request: Request[Any, Any, Any],
@@ -67,6 +82,7 @@ class MeasurementController(Controller):
         sensor: Ids = None,
         metric: Names = None,
         unit: Unit = None,
+        if_none_match: IfNoneMatch = None,
     ) -> Response[LatestOut]:
         """The newest value of each series, with its novelty: new, expiring (older than 3 reporting
         intervals) or old (older than 6). Without `sensor`, every series the caller reaches (at most 10,000).
@@ -77,7 +93,13 @@ class MeasurementController(Controller):
         request.scope[POINTS_KEY] = len(out.items)  # type: ignore[literal-required]
         return conditional(request, _encode(out))
 
-    @get("/", opt={"scope": Scope.DATA_READ})
+    @get(
+        "/",
+        opt={"scope": Scope.DATA_READ},
+        security=callers(Scope.DATA_READ),
+        responses={**errors(400, 404), **NOT_MODIFIED},
+        response_headers=ETAG,
+    )
     async def history(
         self,
         request: Request[Any, Any, Any],
@@ -92,6 +114,7 @@ class MeasurementController(Controller):
         cursor: Annotated[str | None, QueryParameter(max_length=500)] = None,
         unit: Unit = None,
         order: FromQuery[Literal["asc", "desc"]] = "asc",
+        if_none_match: IfNoneMatch = None,
     ) -> Response[HistoryOut]:
         """Points in a window (default: the last 24 hours), ordered by series then time, a page at a time.
 
@@ -114,7 +137,7 @@ class MeasurementController(Controller):
         request.scope[POINTS_KEY] = len(out.items)  # type: ignore[literal-required]
         return conditional(request, _encode(out))
 
-    @get("/aggregate", opt={"scope": Scope.DATA_READ})
+    @get("/aggregate", opt={"scope": Scope.DATA_READ}, security=callers(Scope.DATA_READ), responses=errors(400, 404))
     async def aggregate(
         self,
         request: Request[Any, Any, Any],
@@ -139,7 +162,16 @@ class MeasurementController(Controller):
         request.scope[POINTS_KEY] = len(out.items)  # type: ignore[literal-required]
         return out
 
-    @post("/", request_max_body_size=BACKFILL_BODY, status_code=200, opt={"scope": Scope.DATA_WRITE})
+    @post(
+        "/",
+        request_max_body_size=BACKFILL_BODY,
+        status_code=200,
+        opt={"scope": Scope.DATA_WRITE},
+        security=callers(Scope.DATA_WRITE, unsafe=True),
+        responses=errors(400, 413),
+        dependencies=documents_body(BackfillIn),
+        operation_class=with_content(request={"text/csv": text(CSV_EXAMPLE, "a header row, then one point a row")}),
+    )
     async def backfill(
         self, request: Request[Any, Any, Any], principal: PrincipalDep, app_state: MeasurementsStateDep
     ) -> ingest.IngestOut:

@@ -6,6 +6,8 @@ thousands a large answer makes (it was a third of an aggregate request's time).
 
 from __future__ import annotations
 
+from typing import Annotated, Any, ClassVar
+
 import msgspec
 
 
@@ -50,3 +52,30 @@ class AggregateItem(msgspec.Struct, omit_defaults=True, gc=False):
 class AggregateOut(msgspec.Struct):
     items: list[AggregateItem]
     next: str | None = None
+
+
+class BackfillPoint(msgspec.Struct, forbid_unknown_fields=True):
+    """A point to write, as the OpenAPI document describes it. The route reads the body itself (it takes CSV
+    too) and checks each item loosely typed (ingest.PointIn), so that a 400 lists every bad index."""
+
+    sensor: Annotated[int, msgspec.Meta(ge=1, description="the sensor's id", examples=[1])]
+    metric: Annotated[str, msgspec.Meta(description="one of the sensor's metrics", examples=["temperature"])]
+    value: Annotated[float, msgspec.Meta(description="in the unit the sensor declares", examples=[21.5])]
+    time: Annotated[
+        str | float | None,
+        msgspec.Meta(
+            description="ISO 8601 or epoch seconds, at most 5 minutes ahead; now when left out",
+            examples=["2026-11-02T10:15:00Z"],
+        ),
+    ] = None
+
+
+class BackfillIn(msgspec.Struct, forbid_unknown_fields=True):
+    EXAMPLE: ClassVar[dict[str, Any]] = {
+        "items": [
+            {"sensor": 1, "metric": "temperature", "value": 21.5, "time": "2026-11-02T10:15:00Z"},
+            {"sensor": 1, "metric": "humidity", "value": 48, "time": "2026-11-02T10:15:00Z"},
+        ]
+    }
+
+    items: Annotated[list[BackfillPoint], msgspec.Meta(min_length=1, max_length=100_000)]

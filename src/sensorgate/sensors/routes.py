@@ -9,14 +9,16 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, QueryParameter
 from litestar.types import ControllerRouterHandler
 
+from sensorgate.auth.openapi import callers
 from sensorgate.auth.principal import PrincipalDep
 from sensorgate.auth.scopes import Scope
 from sensorgate.db.engine import Database
 from sensorgate.kit.ids import MAX_ID, PathId
-from sensorgate.kit.paging import DEFAULT_PAGE_SIZE, Page, PageNumber, PageSize
+from sensorgate.kit.openapi import errors
+from sensorgate.kit.paging import DEFAULT_PAGE_SIZE, Items, PageNumber, PageSize
 from sensorgate.kit.times import utcnow
 from sensorgate.sensors import service, units
-from sensorgate.sensors.schemas import AssetOut, DeviceGroupOut, SensorIn, SensorOut, SensorPatch
+from sensorgate.sensors.schemas import AssetList, DeviceGroupList, SensorIn, SensorOut, SensorPage, SensorPatch
 
 
 class SensorsState:
@@ -46,7 +48,7 @@ class SensorController(Controller):
     path = "/v1/sensors"
     tags = ["sensors"]
 
-    @get("/", opt={"scope": Scope.DATA_READ})
+    @get("/", opt={"scope": Scope.DATA_READ}, security=callers(Scope.DATA_READ), responses=errors(400))
     async def list_sensors(
         self,
         principal: PrincipalDep,
@@ -57,7 +59,7 @@ class SensorController(Controller):
         q: Annotated[str | None, QueryParameter(max_length=100, description="part of the name or serial")] = None,
         page: PageNumber = 1,
         size: PageSize = DEFAULT_PAGE_SIZE,
-    ) -> Page[SensorOut]:
+    ) -> SensorPage:
         """The sensors the caller reaches, by id, with their metrics and last reading time."""
         return await app_state.db.read(
             service.list_sensors,
@@ -70,12 +72,23 @@ class SensorController(Controller):
             size=size,
         )
 
-    @get("/{sensor_id:int}", opt={"scope": Scope.DATA_READ})
+    @get(
+        "/{sensor_id:int}",
+        opt={"scope": Scope.DATA_READ},
+        security=callers(Scope.DATA_READ),
+        responses=errors(400, 404),
+    )
     async def get_sensor(self, sensor_id: PathId, principal: PrincipalDep, app_state: SensorsStateDep) -> SensorOut:
         """One sensor. Another tenant's sensor answers 404."""
         return await app_state.db.read(service.get_sensor, principal, sensor_id)
 
-    @post("/", request_max_body_size=SENSOR_BODY, opt={"scope": Scope.SENSORS_WRITE})
+    @post(
+        "/",
+        request_max_body_size=SENSOR_BODY,
+        opt={"scope": Scope.SENSORS_WRITE},
+        security=callers(Scope.SENSORS_WRITE, unsafe=True),
+        responses=errors(400, 404, 409, 413, why={409: "A sensor with this serial exists in the workspace."}),
+    )
     async def create_sensor(
         self, data: JSONBody[SensorIn], principal: PrincipalDep, app_state: SensorsStateDep
     ) -> SensorOut:
@@ -86,29 +99,53 @@ class SensorController(Controller):
         """
         return await app_state.db.write(service.create_sensor, principal, data, utcnow())
 
-    @patch("/{sensor_id:int}", request_max_body_size=SENSOR_BODY, opt={"scope": Scope.SENSORS_WRITE})
+    @patch(
+        "/{sensor_id:int}",
+        request_max_body_size=SENSOR_BODY,
+        opt={"scope": Scope.SENSORS_WRITE},
+        security=callers(Scope.SENSORS_WRITE, unsafe=True),
+        responses=errors(400, 404, 409, 413, why={409: "A sensor with this serial exists in the workspace."}),
+    )
     async def update_sensor(
         self, sensor_id: PathId, data: JSONBody[SensorPatch], principal: PrincipalDep, app_state: SensorsStateDep
     ) -> SensorOut:
         """Change a sensor. Fields left out stay; `metrics` adds metrics. Needs sensors:write."""
         return await app_state.db.write(service.update_sensor, principal, sensor_id, data, utcnow())
 
-    @delete("/{sensor_id:int}", status_code=204, opt={"scope": Scope.SENSORS_WRITE})
+    @delete(
+        "/{sensor_id:int}",
+        status_code=204,
+        opt={"scope": Scope.SENSORS_WRITE},
+        security=callers(Scope.SENSORS_WRITE, unsafe=True),
+        responses=errors(400, 404),
+    )
     async def delete_sensor(self, sensor_id: PathId, principal: PrincipalDep, app_state: SensorsStateDep) -> None:
         """Delete a sensor with all its data. Needs sensors:write."""
         await app_state.db.write(service.delete_sensor, principal, sensor_id)
 
 
-@get("/v1/device-groups", tags=["sensors"], opt={"scope": Scope.DATA_READ})
-async def list_device_groups(principal: PrincipalDep, app_state: SensorsStateDep) -> dict[str, list[DeviceGroupOut]]:
+@get(
+    "/v1/device-groups",
+    tags=["sensors"],
+    opt={"scope": Scope.DATA_READ},
+    security=callers(Scope.DATA_READ),
+    responses=errors(),
+)
+async def list_device_groups(principal: PrincipalDep, app_state: SensorsStateDep) -> DeviceGroupList:
     """Device groups of the workspaces the caller reaches (at most 1,000)."""
-    return {"items": await app_state.db.read(service.list_device_groups, principal)}
+    return Items(await app_state.db.read(service.list_device_groups, principal))
 
 
-@get("/v1/assets", tags=["sensors"], opt={"scope": Scope.DATA_READ})
-async def list_assets(principal: PrincipalDep, app_state: SensorsStateDep) -> dict[str, list[AssetOut]]:
+@get(
+    "/v1/assets",
+    tags=["sensors"],
+    opt={"scope": Scope.DATA_READ},
+    security=callers(Scope.DATA_READ),
+    responses=errors(),
+)
+async def list_assets(principal: PrincipalDep, app_state: SensorsStateDep) -> AssetList:
     """Assets (named groups of sensors) of the workspaces the caller reaches (at most 1,000)."""
-    return {"items": await app_state.db.read(service.list_assets, principal)}
+    return Items(await app_state.db.read(service.list_assets, principal))
 
 
 ROUTES: list[ControllerRouterHandler] = [list_metrics, SensorController, list_device_groups, list_assets]

@@ -7,6 +7,7 @@ from typing import Annotated
 import msgspec
 
 from sensorgate.kit.ids import Id
+from sensorgate.kit.paging import Items, Page, named
 from sensorgate.kit.validate import check_name
 from sensorgate.kit.wire import Input
 
@@ -40,6 +41,16 @@ class MetricIn(Input):
 
 
 class SensorIn(Input):
+    EXAMPLE = {
+        "name": "Boiler room",
+        "serial": "BR-0042",
+        "interval": 300,
+        "deviceGroup": "building-a",
+        "assets": ["boiler"],
+        "tags": ["basement"],
+        "metrics": [{"metric": "temperature"}, {"metric": "humidity"}],
+    }
+
     name: str
     metrics: Annotated[list[MetricIn], msgspec.Meta(min_length=1, max_length=MAX_METRICS)]
     workspace_id: Id | None = None
@@ -60,6 +71,8 @@ class SensorIn(Input):
 class SensorPatch(Input):
     """Fields left out stay as they are. `metrics` adds metrics; existing ones are kept."""
 
+    EXAMPLE = {"name": "Boiler room (east)", "interval": 60}
+
     name: str | None = None
     serial: ShortText | None = None
     type: ShortText | None = None
@@ -74,7 +87,9 @@ class SensorPatch(Input):
             self.name = check_name(self.name)
 
 
-class MetricOut(msgspec.Struct, rename="camel"):
+class SensorMetric(msgspec.Struct, rename="camel"):
+    """A metric a sensor reports, in the unit it is stored in; `virtual` when an expression computes it."""
+
     metric: str
     unit: str
     virtual: bool
@@ -90,7 +105,7 @@ class SensorOut(msgspec.Struct, rename="camel"):
     device_group: str | None
     assets: list[str]
     tags: list[str]
-    metrics: list[MetricOut]
+    metrics: list[SensorMetric]
     last_seen: str | None
 
 
@@ -112,3 +127,8 @@ class TagCount(msgspec.Struct, rename="camel"):
     workspace_id: int
     name: str
     sensors: int
+
+
+SensorPage = Annotated[Page[SensorOut], named("SensorPage")]
+DeviceGroupList = Annotated[Items[DeviceGroupOut], named("DeviceGroupList")]
+AssetList = Annotated[Items[AssetOut], named("AssetList")]

@@ -17,8 +17,8 @@ from sensorgate.sensors.schemas import (
     AssetOut,
     DeviceGroupOut,
     MetricIn,
-    MetricOut,
     SensorIn,
+    SensorMetric,
     SensorOut,
     SensorPatch,
     TagCount,
@@ -41,7 +41,7 @@ def _out(conn: sa.Connection, rows: list[Any]) -> list[SensorOut]:
             device_group=r.device_group,
             assets=names.get(r.id, []),
             tags=list(r.tags),
-            metrics=[MetricOut(s.metric, s.unit, s.expression is not None) for s in all_series.get(r.id, [])],
+            metrics=[SensorMetric(s.metric, s.unit, s.expression is not None) for s in all_series.get(r.id, [])],
             last_seen=format_time(r.last_seen) if r.last_seen is not None else None,
         )
         for r in rows

@@ -236,7 +236,9 @@ def _check_custom_unit(unit: str) -> str:
     return text
 
 
-class MetricOut(msgspec.Struct, rename="camel"):
+class CatalogMetric(msgspec.Struct, rename="camel"):
+    """A metric of the catalogue, with its canonical unit and the units it converts to."""
+
     metric: str
     unit: str
     description: str
@@ -244,14 +246,14 @@ class MetricOut(msgspec.Struct, rename="camel"):
 
 
 class MetricsOut(msgspec.Struct, rename="camel"):
-    items: list[MetricOut]
+    items: list[CatalogMetric]
 
 
 def metrics_out() -> MetricsOut:
     """The body of GET /v1/metrics."""
     return MetricsOut(
         items=[
-            MetricOut(metric=m.name, unit=m.unit, description=m.description, units=list(m.units))
+            CatalogMetric(metric=m.name, unit=m.unit, description=m.description, units=list(m.units))
             for m in _metrics.values()
         ]
     )

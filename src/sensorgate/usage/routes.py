@@ -11,11 +11,13 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import QueryParameter
 from litestar.types import ControllerRouterHandler
 
+from sensorgate.auth.openapi import callers
 from sensorgate.auth.principal import PrincipalDep
 from sensorgate.auth.scopes import Scope
 from sensorgate.credentials.service import reportable_keys
 from sensorgate.db.engine import Database
 from sensorgate.kit.ids import PathId
+from sensorgate.kit.openapi import errors, text, with_content
 from sensorgate.kit.times import utcnow
 from sensorgate.usage import key_log, report
 from sensorgate.usage.limits import CredentialLimiter
@@ -36,13 +38,17 @@ class UsageState:
 
 
 UsageStateDep = NamedDependency[UsageState]
+CSV_EXAMPLE = (
+    "time,event,count,lastAt,reason,ip,userAgent,actorUser,actorKey,details\n"
+    "2026-11-02T10:15:00.000Z,used,42,2026-11-02T10:15:59.120Z,,203.0.113.7,curl/8.5.0,,,\n"
+)
 
 
 class KeyUsageController(Controller):
     path = "/v1/keys"
     tags = ["keys"]
 
-    @get("/usage", opt={"uses": Scope.USAGE_READ})
+    @get("/usage", opt={"uses": Scope.USAGE_READ}, security=callers(Scope.USAGE_READ), responses=errors(400))
     async def key_usage(
         self,
         principal: PrincipalDep,
@@ -61,8 +67,17 @@ class KeyUsageController(Controller):
 
     @get(
         "/{key_id:int}/log",
-        responses={200: ResponseSpec(data_container=key_log.KeyLog, description="The log, as JSON or as CSV")},
+        responses={
+            200: ResponseSpec(
+                data_container=key_log.KeyLog,
+                generate_examples=False,
+                description="The log, as JSON or (format=csv) CSV",
+            ),
+            **errors(400, 404),
+        },
         opt={"uses": Scope.AUDIT_READ, "offers": [MediaType.JSON, "text/csv"]},
+        security=callers(Scope.AUDIT_READ),
+        operation_class=with_content(responses={200: {"text/csv": text(CSV_EXAMPLE, "the same columns as JSON")}}),
     )
     async def key_log(
         self,

@@ -7,30 +7,15 @@ import secrets
 from http import HTTPStatus
 from typing import Any
 
-import msgspec
 import sqlalchemy.exc
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 
 from sensorgate.kit.context import get_context
-from sensorgate.kit.errors import ApiError
+from sensorgate.kit.errors import ApiError, ErrorBody
 from sensorgate.kit.times import iso, utcnow
 
 log = logging.getLogger("sensorgate.errors")
-
-
-class ErrorBody(msgspec.Struct, rename="camel", omit_defaults=True):
-    timestamp: str
-    path: str
-    status: int
-    error: str
-    message: str
-    request_id: str
-    error_id: str
-    trace_id: str
-    details: list[dict[str, object]] | None = None
-    # OAuth errors only: RFC 6749 §5.2 reads the message under this name.
-    error_description: str | None = msgspec.field(default=None, name="error_description")
 
 
 # nginx's code for a request the client closed before the answer: nobody reads it, the access log does.
@@ -77,6 +62,9 @@ def _describe(
         return 400, *_validation_message(request, exc)
     if isinstance(exc, HTTPException):
         return exc.status_code, _http_message(request, exc), dict(exc.headers or {}), None
+    if isinstance(exc, sqlalchemy.exc.DataError) and "NUL" in str(exc.orig):
+        # PostgreSQL's text cannot hold U+0000 (SQLite's can): the client sent it, so it is the client's 400.
+        return 400, "text must not contain the NUL character (U+0000)", {}, None
     if isinstance(exc, sqlalchemy.exc.OperationalError | sqlalchemy.exc.InterfaceError):
         # The database is down, restarting or locked: the client should retry, and we recover by ourselves.
         return 503, "the database is unavailable; retry shortly", {"Retry-After": "2"}, None

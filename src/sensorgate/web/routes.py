@@ -11,11 +11,12 @@ from litestar.types import ControllerRouterHandler
 from sensorgate.db.engine import ping
 from sensorgate.kit import metrics
 from sensorgate.kit.errors import ServiceUnavailable, Unauthorized
+from sensorgate.kit.openapi import errors
 from sensorgate.web.schemas import HealthOut
 from sensorgate.web.state import AppStateDep
 
 
-@get("/health", tags=["service"])
+@get("/health", tags=["service"], responses=errors(guarded=False, why={503: "The database is not answering."}))
 async def health(app_state: AppStateDep) -> HealthOut:
     """200 once the database answers; 503 with the error object while it does not.
 

@@ -6,18 +6,19 @@ proving who it is with its secret, not a credential presenting an access token.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from litestar import MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, Schema
 from litestar.types import ControllerRouterHandler
 
+from sensorgate.auth.openapi import OAUTH_CLIENT
 from sensorgate.credentials.oauth.requests import FORM, parse_form
 from sensorgate.credentials.oauth.schemas import IntrospectionOut, Jwks, TokenOut
 from sensorgate.credentials.oauth.server import OAuthServer
 from sensorgate.credentials.routes import origin
+from sensorgate.kit.openapi import errors, with_content
 from sensorgate.kit.times import utcnow
 from sensorgate.settings import Settings
 
@@ -42,22 +43,18 @@ JWKS_CACHE = {"Cache-Control": "public, max-age=300"}
 FORM_BYTES = 4096
 
 
-def _form_operation(fields: dict[str, str], required: list[str]) -> type[Operation]:
-    """An Operation that documents a form body: the handlers read the raw body, so Litestar cannot infer it."""
+def _form_body(fields: dict[str, str], required: list[str]) -> type[Operation]:
+    """Documents a form body: the handlers read the raw body, so Litestar cannot infer it."""
     properties: dict[str, Any] = {name: Schema(type=OpenAPIType.STRING, description=d) for name, d in fields.items()}
-    body = RequestBody(
-        content={
-            FORM: OpenAPIMediaType(schema=Schema(type=OpenAPIType.OBJECT, properties=properties, required=required))
-        },
-        required=True,
-    )
+    schema = Schema(type=OpenAPIType.OBJECT, properties=properties, required=required)
+    return with_content(request={FORM: OpenAPIMediaType(schema=schema)})
 
-    @dataclass
-    class FormOperation(Operation):
-        def __post_init__(self) -> None:
-            self.request_body = body
 
-    return FormOperation
+OAUTH_ERRORS = {
+    400: "`error` is the RFC 6749 code: invalid_request, invalid_grant, unauthorized_client, "
+    "unsupported_grant_type or invalid_scope, with `error_description`.",
+    401: "invalid_client: no or wrong client credentials, a revoked client, or an expired or revoked secret.",
+}
 
 
 CLIENT_FIELDS = {
@@ -85,7 +82,9 @@ async def _form(request: Request[Any, Any, Any]) -> dict[str, str]:
     tags=["oauth"],
     status_code=200,
     request_max_body_size=FORM_BYTES,
-    operation_class=_form_operation(TOKEN_FIELDS, ["grant_type"]),
+    operation_class=_form_body(TOKEN_FIELDS, ["grant_type"]),
+    security=OAUTH_CLIENT,
+    responses=errors(400, 401, 413, 429, guarded=False, why=OAUTH_ERRORS),
 )
 async def token(request: Request[Any, Any, Any], app_state: OAuthStateDep) -> Response[TokenOut]:
     """An access token for an OAuth client (RFC 6749 §4.4): `grant_type=client_credentials`, with the client's
@@ -108,8 +107,11 @@ async def token(request: Request[Any, Any, Any], app_state: OAuthStateDep) -> Re
     "/v1/oauth/revoke",
     tags=["oauth"],
     status_code=200,
+    media_type=MediaType.TEXT,
     request_max_body_size=FORM_BYTES,
-    operation_class=_form_operation(TOKEN_ARGUMENT_FIELDS, ["token"]),
+    operation_class=_form_body(TOKEN_ARGUMENT_FIELDS, ["token"]),
+    security=OAUTH_CLIENT,
+    responses=errors(400, 401, 413, guarded=False, why=OAUTH_ERRORS),
 )
 async def revoke(request: Request[Any, Any, Any], app_state: OAuthStateDep) -> Response[bytes]:
     """Revoke one of the client's own access tokens (RFC 7009), with the same client authentication as the token
@@ -124,7 +126,9 @@ async def revoke(request: Request[Any, Any, Any], app_state: OAuthStateDep) -> R
     tags=["oauth"],
     status_code=200,
     request_max_body_size=FORM_BYTES,
-    operation_class=_form_operation(TOKEN_ARGUMENT_FIELDS, ["token"]),
+    operation_class=_form_body(TOKEN_ARGUMENT_FIELDS, ["token"]),
+    security=OAUTH_CLIENT,
+    responses=errors(400, 401, 413, guarded=False, why=OAUTH_ERRORS),
 )
 async def introspect(request: Request[Any, Any, Any], app_state: OAuthStateDep) -> Response[IntrospectionOut]:
     """Whether one of the client's own access tokens is active (RFC 7662), with its claims when it is.
@@ -136,7 +140,7 @@ async def introspect(request: Request[Any, Any, Any], app_state: OAuthStateDep) 
     return Response(found, media_type=MediaType.JSON, headers=NO_STORE)
 
 
-@get("/.well-known/jwks.json", tags=["oauth"])
+@get("/.well-known/jwks.json", tags=["oauth"], responses=errors(guarded=False))
 async def jwks(app_state: OAuthStateDep) -> Response[Jwks]:
     """The public keys (RFC 7517) that verify access tokens: the signing key, its successor once it is due, and
     retired keys until the last token they signed has expired. Public keys only."""

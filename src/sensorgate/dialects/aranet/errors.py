@@ -12,6 +12,7 @@ import msgspec
 from litestar import MediaType, Request, Response
 
 from sensorgate.dialects.aranet.shapes import Problem
+from sensorgate.kit.errors import ErrorBody
 from sensorgate.web.error_handler import render_error
 
 
@@ -26,6 +27,8 @@ def credential_given(request: Request[Any, Any, Any]) -> bool:
 
 def aranet_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     ours = render_error(request, exc)
+    if not isinstance(ours.content, ErrorBody):
+        return ours  # a client that went away (499): nobody reads the answer
     headers = {k: v for k, v in ours.headers.items() if k.lower() != "content-type"}
     if ours.status_code == 401:
         # Aranet's own words: a wrong key, or none at all.
