@@ -287,7 +287,7 @@ EXPECTED = {name: expected for name, (_, _, expected) in OPS.items()}
 
 @dataclass(frozen=True)
 class Timing:
-    at: float  # when the request was due, in seconds from the start of the phase
+    at: float  # when the answer came, in seconds from the start of the phase
     latency: float  # seconds from when it was due to its answer: waiting for a free connection included
     service: float  # seconds from sending it to its answer
 
@@ -305,19 +305,21 @@ class Record:
     samples: dict[str, str] = field(default_factory=dict)  # one example of each kind of error
 
     def note(self, due: float, sent: float, answered: float, answer: Answer) -> None:
-        timing = Timing(due - self.started, answered - due, answered - sent)
+        timing = Timing(answered - self.started, answered - due, answered - sent)
         self.timings.append(timing)
         self.by_op.setdefault(answer.op, []).append(timing)
         self.statuses[(answer.op, answer.status)] += 1
         if answer.status not in EXPECTED[answer.op]:
-            self.error(due, answer.op, str(answer.status), f"{answer.op} answered {answer.status}: {answer.body!r}")
+            self.error(
+                answered, answer.op, str(answer.status), f"{answer.op} answered {answer.status}: {answer.body!r}"
+            )
         elif answer.status >= 400:
             self.refusals[(answer.op, answer.status)] += 1
 
-    def error(self, due: float, op: str, kind: str, sample: str) -> None:
+    def error(self, when: float, op: str, kind: str, sample: str) -> None:
         self.errors[kind] += 1
         self.error_ops[(op, kind)] += 1
-        self.error_minutes[int((due - self.started) // 60)] += 1
+        self.error_minutes[int((when - self.started) // 60)] += 1
         self.samples.setdefault(kind, sample)
 
     @property
@@ -332,7 +334,7 @@ async def one(client: httpx.AsyncClient, s: Seeded, rng: random.Random, record: 
     try:
         answer = await OPS[name][0](client, s, rng)
     except httpx.TransportError as exc:
-        record.error(due, name, type(exc).__name__, f"{name}: {exc!r}")
+        record.error(loop.time(), name, type(exc).__name__, f"{name}: {exc!r}")
         return
     record.note(due, sent, loop.time(), answer)
 
@@ -351,8 +353,8 @@ def percentile(values: list[float], p: float) -> float:
 # ---------------------------------------------------------------- the server's memory
 
 
-def tree_rss_mib(pid: int) -> float:
-    """VmRSS summed over `pid` and every process under it (granian's main process and its workers), in MiB."""
+def process_tree(pid: int) -> set[int]:
+    """`pid` and every process under it: granian's main process and its workers."""
     parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -363,12 +365,27 @@ def tree_rss_mib(pid: int) -> float:
         more = {child for child, parent in parents.items() if parent in tree} - tree
         tree |= more
         grew = bool(more)
+    return tree
+
+
+def tree_rss_mib(pid: int) -> float:
+    """VmRSS summed over the process tree of `pid`, in MiB."""
     total_kb = 0
-    for member in tree:
+    for member in process_tree(pid):
         with contextlib.suppress(OSError):
             found = re.search(r"^VmRSS:\s+(\d+) kB", Path(f"/proc/{member}/status").read_text(), re.MULTILINE)
             total_kb += int(found.group(1)) if found else 0
     return total_kb / 1024
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User and system CPU time used so far by the process tree of `pid` (exited processes not counted)."""
+    ticks = 0
+    for member in process_tree(pid):
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 # ---------------------------------------------------------------- the two phases
@@ -402,9 +419,32 @@ async def ramp(
 
 @dataclass
 class Minute:
-    index: int
-    rss: float  # MiB at the minute's end
-    load: float
+    index: int  # 1, 2, ...
+    answered: int
+    latencies: list[float]
+    services: list[float]
+    errors: int
+    queued: int  # requests due but still waiting for a free connection at the minute's end
+    rss: float  # the server's, in MiB, at the minute's end
+    cpu: float  # the server's CPU seconds during the minute
+    load: float  # the 1-minute load average at its end
+
+    def line(self) -> str:
+        per_request = self.cpu / self.answered * 1000 if self.answered else float("nan")
+        return (
+            f"  minute {self.index:2d}: {self.answered / 60:5.1f} req/s, p50 {ms(self.latencies, 50)}, "
+            f"p99 {ms(self.latencies, 99)} (service p50 {ms(self.services, 50)}, p99 {ms(self.services, 99)}), "
+            f"errors {self.errors}, queued {self.queued}, server RSS {self.rss:5.1f} MiB, "
+            f"server CPU {self.cpu / 60:4.0%} ({per_request:.1f} ms a request), load {self.load:.2f}"
+        )
+
+
+@dataclass
+class Paced:
+    record: Record
+    rss_start: float
+    minutes: list[Minute]
+    unsent: int  # requests still waiting for a connection when the time was up: the server had fallen behind
 
 
 async def paced(
@@ -415,67 +455,98 @@ async def paced(
     rate: float,
     seconds: float,
     connections: int,
-) -> tuple[Record, float, list[Minute]]:
-    """Open loop: request n is due at start + n / rate, sent on one of `connections` connections when one is free."""
+) -> Paced:
+    """Open loop: request n is due at start + n / rate, sent on one of `connections` connections when one is free.
+
+    A minute's figures are those of the answers that came in it. When the time is up, the requests still waiting
+    for a connection are not sent (they are counted), and those on the wire are waited for."""
     loop = asyncio.get_running_loop()
-    rss_start = tree_rss_mib(server.proc.pid)
+    pid = server.proc.pid
+    rss_start, cpu_mark = tree_rss_mib(pid), tree_cpu_seconds(pid)
     record = Record(loop.time())
     free = asyncio.Semaphore(connections)
-    pending: set[asyncio.Task[None]] = set()
+    waiting: set[asyncio.Task[None]] = set()
+    on_the_wire: set[asyncio.Task[None]] = set()
     minutes: list[Minute] = []
+    total = math.ceil(seconds / 60)
 
     async def send(due: float) -> None:
         async with free:
-            await one(client, s, rng, record, due)
+            task = asyncio.current_task()
+            assert task is not None
+            waiting.discard(task)
+            on_the_wire.add(task)
+            try:
+                await one(client, s, rng, record, due)
+            finally:
+                on_the_wire.discard(task)
+
+    def close_minute() -> None:
+        nonlocal cpu_mark
+        index = len(minutes) + 1
+        last = index == total
+        timings = [t for t in record.timings if index - 1 <= t.at / 60 and (last or t.at / 60 < index)]
+        cpu = tree_cpu_seconds(pid)
+        minutes.append(
+            Minute(
+                index,
+                len(timings),
+                [t.latency for t in timings],
+                [t.service for t in timings],
+                sum(n for m, n in record.error_minutes.items() if m == index - 1 or (last and m >= index)),
+                len(waiting),
+                tree_rss_mib(pid),
+                cpu - cpu_mark,
+                os.getloadavg()[0],
+            )
+        )
+        cpu_mark = cpu
+        console.print(minutes[-1].line(), soft_wrap=True)
 
     progress = Progress(
         TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[status]}"), TimeRemainingColumn(),
-        console=console, transient=True,
+        console=console, transient=True, disable=not console.is_terminal,
     )  # fmt: skip
     with progress:
-        task = progress.add_task(f"soak at {rate:.0f} req/s", total=seconds, status="")
+        bar = progress.add_task(f"soak at {rate:.0f} req/s", total=seconds, status="")
         n = 0
         while (due := record.started + n / rate) < record.started + seconds:
             if (delay := due - loop.time()) > 0:
                 await asyncio.sleep(delay)
             sending = asyncio.create_task(send(due))
-            pending.add(sending)
-            sending.add_done_callback(pending.discard)
+            waiting.add(sending)
             n += 1
             elapsed = loop.time() - record.started
-            if elapsed >= 60 * (len(minutes) + 1):
-                minutes.append(Minute(len(minutes) + 1, tree_rss_mib(server.proc.pid), os.getloadavg()[0]))
-                progress.console.print(minute_line(record, minutes[-1]), soft_wrap=True)
+            if elapsed >= 60 * (len(minutes) + 1) and len(minutes) + 1 < total:
+                close_minute()
             if n % 50 == 0:
                 errors = sum(record.errors.values())
-                progress.update(task, completed=elapsed, status=f"{record.answered:,} answered, {errors} errors")
-        await asyncio.gather(*pending)
-    if len(minutes) < math.ceil(seconds / 60):  # the last minute ends with its last answers
-        minutes.append(Minute(len(minutes) + 1, tree_rss_mib(server.proc.pid), os.getloadavg()[0]))
-        console.print(minute_line(record, minutes[-1]), soft_wrap=True)
-    return record, rss_start, minutes
-
-
-def minute_line(record: Record, minute: Minute) -> str:
-    timings = [t for t in record.timings if minute.index - 1 <= t.at / 60 < minute.index]
-    lat, service = [t.latency for t in timings], [t.service for t in timings]
-    return (
-        f"  minute {minute.index:2d}: {len(timings) / 60:6.1f} req/s, p50 {ms(lat, 50)}, p99 {ms(lat, 99)} "
-        f"(service p50 {ms(service, 50)}, p99 {ms(service, 99)}), errors {record.error_minutes[minute.index - 1]}, "
-        f"server RSS {minute.rss:6.1f} MiB, load {minute.load:.2f}"
-    )
+                status = f"{record.answered:,} answered, {errors} errors, {len(waiting)} queued"
+                progress.update(bar, completed=elapsed, status=status)
+        unsent = len(waiting)
+        for task in waiting:
+            task.cancel()
+        await asyncio.gather(*waiting, *on_the_wire, return_exceptions=True)
+    close_minute()
+    return Paced(record, rss_start, minutes, unsent)
 
 
 def ms(values: list[float], p: float) -> str:
     return f"{percentile(values, p) * 1000:6.1f} ms"
 
 
-def report(record: Record, rate: float, seconds: float, rss_start: float, minutes: list[Minute]) -> bool:
+def report(run: Paced, rate: float, seconds: float) -> bool:
+    record, minutes = run.record, run.minutes
     sent = record.answered + sum(record.errors.values())
     console.print(
         f"\nsent {sent:,} requests in {seconds:.0f} s (asked {rate:.1f} req/s, got {sent / seconds:.1f}); "
         f"{record.answered:,} answered"
     )
+    if run.unsent:
+        console.print(
+            f"[yellow]the server fell behind:[/yellow] {run.unsent:,} requests were still waiting for a connection "
+            "when the time was up, and were not sent (see `queued` by minute)"
+        )
     console.print("per operation: latency from when each request was due; service time from when it was sent")
     for name in NAMES:
         timings = record.by_op.get(name, [])
@@ -498,7 +569,7 @@ def report(record: Record, rate: float, seconds: float, rss_start: float, minute
     first, end = minutes[0].rss, minutes[-1].rss
     drift = (end - first) / first * 100
     console.print(
-        f"server RSS (process tree): start {rss_start:.1f} MiB, after 1 minute {first:.1f} MiB, end {end:.1f} MiB; "
+        f"server RSS (process tree): start {run.rss_start:.1f} MiB, after 1 minute {first:.1f} MiB, end {end:.1f} MiB; "
         f"drift after the first minute {drift:+.1f} % (bar: within ±{DRIFT_BAR:g} %)"
     )
     met = errors == 0 and abs(drift) <= DRIFT_BAR
@@ -572,8 +643,8 @@ def main() -> int:
                         f"capacity {capacity:.0f} req/s ({errors} errors in the ramp); the soak runs at "
                         f"{args.load:.0%}: {rate:.0f} req/s"
                     )
-                record, rss_start, minutes = await paced(client, seeded, rng, server, rate, seconds, args.connections)
-            return report(record, rate, seconds, rss_start, minutes)
+                run = await paced(client, seeded, rng, server, rate, seconds, args.connections)
+            return report(run, rate, seconds)
 
         if not asyncio.run(soak()):
             outcome.code = 1
