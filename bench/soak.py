@@ -16,13 +16,15 @@ any other status, or a transport error.
 First a closed-loop ramp measures the capacity: 1, 2, 4 and 8 connections (up to --connections) each send
 requests back to back for --ramp-seconds; the capacity is the best throughput. Then the open-loop run sends at
 80 % of it (--load), paced by the clock: request n is due at start + n / rate whatever the answers do, on at most
---connections connections, and its latency runs from when it was due (so a stall counts against the requests
-that waited behind it). Reported: errors by status, expected refusals, p50 and p99 per minute, the server's RSS
-(the sum over its process tree: granian's main process and its workers) at the start of the run, after the first
-minute and at the end, and the drift after the first minute. The bar: 0 errors, drift within 10 %. Each minute
-also shows the server's CPU time per request, which other work on a shared machine barely moves: a figure that
-grows means requests cost more as the run goes on. When the time is up, requests still waiting for a connection
-are not sent; they are counted, as a sign that the server (or the machine) fell behind the rate.
+as many connections as reached the capacity (on a 2-core machine more connections got less throughput in the
+ramp, so a burst that filled them would slow the server below the rate for good), and its latency runs from when
+it was due (so a stall counts against the requests that waited behind it). Reported: errors by status, expected
+refusals, p50 and p99 per minute, the server's RSS (the sum over its process tree: granian's main process and its
+workers) at the start of the run, after the first minute and at the end, and the drift after the first minute.
+The bar: 0 errors, drift within 10 %. Each minute also shows the server's CPU time per request, which other work
+on a shared machine barely moves: a figure that grows means requests cost more as the run goes on. When the time
+is up, requests still waiting for a connection are not sent; they are counted, as a sign that the server (or the
+machine) fell behind the rate.
 
     uv run python bench/soak.py --minutes 10               # SQLite, 1 worker: about 12 minutes
     uv run python bench/soak.py --minutes 10 --postgres    # PostgreSQL + Redis, 2 workers: about 12 minutes
@@ -409,11 +411,11 @@ def tree_cpu_seconds(pid: int) -> float:
 
 async def ramp(
     client: httpx.AsyncClient, s: Seeded, rng: random.Random, steps: list[int], seconds: float
-) -> tuple[float, int]:
+) -> tuple[float, int, int]:
     """Closed loop: at each step, that many connections send back to back. The capacity is the best throughput;
-    also returned, the errors."""
+    also returned, the connections that reached it and the errors."""
     loop = asyncio.get_running_loop()
-    best, errors = 0.0, 0
+    best, best_connections, errors = 0.0, steps[0], 0
     for connections in steps:
         record = Record(loop.time())
         end = record.started + seconds
@@ -429,8 +431,10 @@ async def ramp(
             f"  closed loop, {connections} connection(s): {rate:6.0f} req/s, p50 {ms(lat, 50)}, p99 {ms(lat, 99)}, "
             f"errors {sum(record.errors.values())}{f' {dict(record.errors)}' if record.errors else ''}"
         )
-        best, errors = max(best, rate), errors + sum(record.errors.values())
-    return best, errors
+        if rate > best:
+            best, best_connections = rate, connections
+        errors += sum(record.errors.values())
+    return best, best_connections, errors
 
 
 @dataclass
@@ -601,7 +605,7 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=10, help="the paced run (default 10)")
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL and Redis, 2 workers (default SQLite, 1)")
     parser.add_argument("--workers", type=int, help="server processes (default 1 on SQLite, 2 with --postgres)")
-    parser.add_argument("--connections", type=int, default=8, help="the most connections at once (default 8)")
+    parser.add_argument("--connections", type=int, default=8, help="the ramp's last step (default 8)")
     parser.add_argument("--load", type=float, default=0.8, help="the paced rate as a share of capacity (0.8)")
     parser.add_argument("--ramp-seconds", type=float, default=10, help="each step of the capacity ramp (10)")
     parser.add_argument("--rate", type=float, help="skip the ramp and send this many requests per second")
@@ -654,16 +658,16 @@ def main() -> int:
             timeout = httpx.Timeout(30, pool=None)
             async with httpx.AsyncClient(base_url=f"http://{HOST}:{port}", limits=limits, timeout=timeout) as client:
                 if args.rate:
-                    rate = args.rate
+                    rate, connections = args.rate, args.connections
                 else:
                     steps = [c for c in (1, 2, 4, 8, 16, 32) if c < args.connections] + [args.connections]
-                    capacity, errors = await ramp(client, seeded, rng, steps, args.ramp_seconds)
+                    capacity, connections, errors = await ramp(client, seeded, rng, steps, args.ramp_seconds)
                     rate = capacity * args.load
                     console.print(
-                        f"capacity {capacity:.0f} req/s ({errors} errors in the ramp); the soak runs at "
-                        f"{args.load:.0%}: {rate:.0f} req/s"
+                        f"capacity {capacity:.0f} req/s with {connections} connection(s) ({errors} errors in the "
+                        f"ramp); the soak runs at {args.load:.0%}: {rate:.0f} req/s on at most {connections}"
                     )
-                run = await paced(client, seeded, rng, server, rate, seconds, args.connections)
+                run = await paced(client, seeded, rng, server, rate, seconds, connections)
             return report(run, rate, seconds)
 
         if not asyncio.run(soak()):

@@ -80,7 +80,7 @@ def touch_last_seen(conn: sa.Connection, newest: dict[int, int]) -> None:
     executemany(
         conn,
         "UPDATE sensors SET last_seen = ? WHERE id = ? AND (last_seen IS NULL OR last_seen < ?)",
-        [(t, sensor, t) for sensor, t in newest.items()],
+        [(t, sensor, t) for sensor, t in sorted(newest.items())],
     )
 
 
@@ -90,7 +90,7 @@ def touch_last_seen_of_series(conn: sa.Connection, newest: dict[int, int]) -> No
         conn,
         "UPDATE sensors SET last_seen = ? WHERE id = (SELECT sensor_id FROM series WHERE id = ?) "
         "AND (last_seen IS NULL OR last_seen < ?)",
-        [(t, series_id, t) for series_id, t in newest.items()],
+        [(t, series_id, t) for series_id, t in sorted(newest.items())],
     )
 
 
@@ -106,12 +106,15 @@ def count_points(conn: sa.Connection, series_id: int, low: int, high: int) -> in
 
 
 def upsert_points(conn: sa.Connection, rows: dict[tuple[int, int], float]) -> None:
-    """Insert points; one that exists gets the new value, so a retried batch is harmless."""
+    """Insert points; one that exists gets the new value, so a retried batch is harmless.
+
+    Every write of a batch (points here, then rollups, latest values and sensors) goes in key order: two batches
+    over the same rows then lock them in the same order, and cannot deadlock on PostgreSQL."""
     executemany(
         conn,
         "INSERT INTO points (series_id, t, value) VALUES (?, ?, ?) "
         "ON CONFLICT (series_id, t) DO UPDATE SET value = excluded.value",
-        [(sid, t, value) for (sid, t), value in rows.items()],
+        [(sid, t, value) for (sid, t), value in sorted(rows.items())],
     )
 
 
@@ -121,7 +124,7 @@ def upsert_latest(conn: sa.Connection, newest: dict[int, tuple[int, float]]) -> 
         conn,
         "INSERT INTO latest (series_id, t, value) VALUES (?, ?, ?) "
         "ON CONFLICT (series_id) DO UPDATE SET t = excluded.t, value = excluded.value WHERE excluded.t >= latest.t",
-        [(sid, t, value) for sid, (t, value) in newest.items()],
+        [(sid, t, value) for sid, (t, value) in sorted(newest.items())],
     )
 
 
