@@ -72,8 +72,16 @@ def test_each_operation_says_what_it_accepts(document: dict[str, Any]) -> None:
         assert (method, path) in anyone or op.get("security"), (method, path)
 
 
+# The vendor dialects answer errors in the vendors' shapes (Aranet's {"error": [...]}, its plain-text 401):
+# docs/dialects.md states them and tests/dialects checks them against the vendors' schemas; their OpenAPI entries
+# do not describe those shapes yet (tests/web/fuzz.toml says the same).
+DIALECT_PATHS = ("/api/v1/", "/v3/")
+
+
 def test_every_error_is_documented_with_the_error_object(document: dict[str, Any]) -> None:
     for method, path, op in operations(document):
+        if path.startswith(DIALECT_PATHS):
+            continue
         statuses = {int(s) for s in op["responses"]}
         if "security" in op:
             # The OAuth endpoints refuse an address with invalid_grant (a 400), as RFC 6749 says; the guard, 403.
@@ -171,7 +179,8 @@ def test_swagger_authorize_with_an_api_key_or_an_oauth_client_makes_the_calls_wo
             child = browser.post("/v1/keys", json={"name": "child"}, headers=headers)
             assert child.status_code == 201, child.text
             ids = {"sensor_id": sensor, "key_id": child.json()["id"]}
-            paths = reads_listing(document, scheme)
+            # The dialects' reads are walked with each credential in tests/dialects.
+            paths = [p for p in reads_listing(document, scheme) if not p.startswith(DIALECT_PATHS)]
             assert "/v1/measurements/latest" in paths and "/v1/keys/{key_id}/log" in paths
             for path in paths:
                 if scheme == "oauth2" and path == "/v1/token/renew":

@@ -10,6 +10,7 @@ from litestar import Request, get
 from litestar.types import ControllerRouterHandler
 
 from sensorgate.auth.guard import BEARER_HEADER
+from sensorgate.auth.openapi import callers
 from sensorgate.auth.principal import PrincipalDep
 from sensorgate.credentials import lifecycle
 from sensorgate.credentials.routes import origin
@@ -17,7 +18,13 @@ from sensorgate.credentials.schemas import RenewOut
 from sensorgate.web.state import AppStateDep
 
 
-@get("/api/v1/token/renew", tags=["ardexa"], opt={BEARER_HEADER: True}, operation_id="ardexaTokenRenew")
+@get(
+    "/api/v1/token/renew",
+    tags=["ardexa"],
+    opt={BEARER_HEADER: True},
+    operation_id="ardexaTokenRenew",
+    security=callers(),
+)
 async def ardexa_renew(request: Request[Any, Any, Any], principal: PrincipalDep, app_state: AppStateDep) -> RenewOut:
     """Called with a key that has canRenew, before it expires: a new secret with the same permissions and a
     fresh lifetime, under `token`. The calling secret stays valid until its own expiry."""

@@ -13,6 +13,7 @@ from litestar import Request, Router, get, post
 from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.types import ControllerRouterHandler
 
+from sensorgate.auth.openapi import callers
 from sensorgate.auth.principal import Principal, PrincipalDep
 from sensorgate.auth.scopes import Scope
 from sensorgate.dialects.akenza import aggregations, reads, writes
@@ -32,7 +33,7 @@ from sensorgate.dialects.akenza.shapes import (
 from sensorgate.kit.context import POINTS_KEY
 from sensorgate.kit.errors import BadRequest, NotFound
 from sensorgate.kit.ids import OUT_OF_RANGE, in_range
-from sensorgate.kit.paging import MAX_PAGE_SIZE
+from sensorgate.kit.paging import MAX_PAGE_SIZE, named
 from sensorgate.kit.times import utcnow
 from sensorgate.measurements.routes import BACKFILL_BODY
 from sensorgate.web.state import AppState, AppStateDep
@@ -84,7 +85,7 @@ async def assets(
     type_: Annotated[str | None, QueryParameter(name="type", max_length=20)] = None,
     page: PageNumber = 0,
     size: PageSize = DEFAULT_SIZE,
-) -> SpringPage[Device]:
+) -> Annotated[SpringPage[Device], named("AkenzaDevicePage")]:
     """The devices (our sensors) the key reaches, by id, as a Spring page: loop on `page` until `last`. A size
     above 200 serves 200, as Spring caps a page, and the page says so in `size`. There are no SIM cards here."""
     size = min(size, MAX_PAGE_SIZE)
@@ -104,7 +105,7 @@ async def tags(
     organization_id: Annotated[str | None, QueryParameter(name="organizationId", max_length=40)] = None,
     page: PageNumber = 0,
     size: PageSize = DEFAULT_SIZE,
-) -> SpringPage[Tag]:
+) -> Annotated[SpringPage[Tag], named("AkenzaTagPage")]:
     """The tags on the devices reached, per workspace, each with the number of devices carrying it. A tag's id is
     its name: tags have no number here."""
     workspace, organization = _number(workspace_id, "workspaceId"), _number(organization_id, "organizationId")
@@ -286,4 +287,14 @@ HANDLERS = [
 
 
 def routes() -> list[ControllerRouterHandler]:
-    return [Router(path="/v3", route_handlers=HANDLERS, tags=["akenza"], exception_handlers={Exception: akenza_error})]
+    # The guard's credentials, as on /v1 (Akenza's clients send `x-api-key`); each route's scope is in its opt.
+    security = callers(unsafe=True)
+    return [
+        Router(
+            path="/v3",
+            route_handlers=HANDLERS,
+            tags=["akenza"],
+            exception_handlers={Exception: akenza_error},
+            security=security,
+        )
+    ]

@@ -13,6 +13,7 @@ from litestar import Request, Response, Router, get
 from litestar.params import PathParameter, QueryParameter
 from litestar.types import ControllerRouterHandler
 
+from sensorgate.auth.openapi import callers
 from sensorgate.auth.principal import Principal, PrincipalDep
 from sensorgate.auth.scopes import Scope
 from sensorgate.dialects.aranet import queries, reads
@@ -410,5 +411,7 @@ def routes() -> list[ControllerRouterHandler]:
             route_handlers=HANDLERS,
             tags=["aranet"],
             exception_handlers={Exception: aranet_error},
+            # The guard's credentials, as on /v1 (Aranet's clients send `ApiKey`); GET only, so no CSRF.
+            security=callers(Scope.DATA_READ),
         )
     ]
