@@ -485,23 +485,23 @@ async def paced(
     rss_start, cpu_mark = tree_rss_mib(pid), tree_cpu_seconds(pid)
     record = Record(loop.time())
     free = asyncio.Semaphore(connections)
-    waiting: set[asyncio.Task[None]] = set()
-    on_the_wire: set[asyncio.Task[None]] = set()
+    tasks: set[asyncio.Task[None]] = set()
+    waiting: set[asyncio.Task[None]] = set()  # started, and waiting for a free connection
     minutes: list[Minute] = []
     total = math.ceil(seconds / 60)
 
     async def send(due: float) -> None:
-        async with free:
-            task = asyncio.current_task()
-            assert task is not None
-            waiting.discard(task)
-            on_the_wire.add(task)
-            try:
+        task = asyncio.current_task()
+        assert task is not None
+        waiting.add(task)
+        try:
+            async with free:
+                waiting.discard(task)
                 await one(client, s, rng, record, due)
-            finally:
-                on_the_wire.discard(task)
+        finally:
+            waiting.discard(task)
 
-    def close_minute() -> None:
+    def close_minute(queued: int) -> None:
         nonlocal cpu_mark
         index = len(minutes) + 1
         last = index == total
@@ -514,7 +514,7 @@ async def paced(
                 [t.latency for t in timings],
                 [t.service for t in timings],
                 sum(n for m, n in record.error_minutes.items() if m == index - 1 or (last and m >= index)),
-                len(waiting),
+                queued,
                 tree_rss_mib(pid),
                 cpu - cpu_mark,
                 os.getloadavg()[0],
@@ -534,20 +534,22 @@ async def paced(
             if (delay := due - loop.time()) > 0:
                 await asyncio.sleep(delay)
             sending = asyncio.create_task(send(due))
-            waiting.add(sending)
+            tasks.add(sending)
+            sending.add_done_callback(tasks.discard)
             n += 1
             elapsed = loop.time() - record.started
             if elapsed >= 60 * (len(minutes) + 1) and len(minutes) + 1 < total:
-                close_minute()
+                close_minute(len(waiting))
             if n % 50 == 0:
                 errors = sum(record.errors.values())
                 status = f"{record.answered:,} answered, {errors} errors, {len(waiting)} queued"
                 progress.update(bar, completed=elapsed, status=status)
+        await asyncio.sleep(0)  # the requests just made take a free connection, if there is one
         unsent = len(waiting)
-        for task in waiting:
+        for task in list(waiting):
             task.cancel()
-        await asyncio.gather(*waiting, *on_the_wire, return_exceptions=True)
-    close_minute()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    close_minute(unsent)
     return Paced(record, rss_start, minutes, unsent)
 
 
@@ -633,7 +635,8 @@ def main() -> int:
         backend = f"PostgreSQL + Redis, {workers} worker(s)" if args.postgres else f"SQLite, {workers} worker(s)"
         console.print(
             f"soak: {os.cpu_count()} CPUs, load average {load_start:.2f}; {backend}; {args.minutes:g} minutes at "
-            f"{args.load:.0%} of capacity, at most {args.connections} connections",
+            + (f"{args.rate:g} req/s" if args.rate else f"{args.load:.0%} of capacity")
+            + f", at most {args.connections} connections",
             soft_wrap=True,
         )
         db_url, extra = None, {}
