@@ -272,15 +272,34 @@ def aggregate(run: Run, repeats: int) -> None:
 # ---------------------------------------------------------------- 4. latest
 
 
-def latest(run: Run, duration: float) -> None:
+def latest(run: Run, duration: float, rounds: int) -> None:
     assert run.server is not None
     path = "/v1/measurements/latest?sensor=" + ",".join(map(str, run.sensors[:100]))
-    if len(json.loads(run.api().call("GET", path))["items"]) != min(100, len(run.sensors)):
+    ours = json.loads(run.api().call("GET", path))["items"]
+    if len(ours) != min(100, len(run.sensors)):
         raise BenchError("latest: not one item per sensor")
-    found = dl.wrk_latency(run.server.port, path, duration, [f"X-API-Key: {run.api().api_key}"])
-    spread = f"p90 {found['90']:.2f}, p99 {found['99']:.2f}"
-    run.rows.append(["latest of 100 sensors, p50 ms", f"{found['50']:.2f}", "-", "-", "report", spread])
-    run.notes.append(f"latest: wrk -t1 -c1 --latency for {duration:g} s after 2 s of warm-up")
+    port = free_port()
+    argv = ["uv", "run", "--quiet", "--with", "orjson", "python", str(HERE / "bare_history.py")]
+    bare = run.procs.start(
+        "bare-latest", [*argv, "--db", str(run.db), "--port", str(port)], base_env(run.data_dir), port, run.logs
+    )
+    wait_ready(bare, timeout=180)
+    theirs = json.loads(dl.Session(port).call("GET", path))["items"]
+    if [(i["sensor"], i["time"], i["value"]) for i in ours] != [(i["sensor"], i["time"], i["value"]) for i in theirs]:
+        raise BenchError(f"latest answers differ: {str(ours)[:300]} / {str(theirs)[:300]}")
+    found: dict[str, list[dict[str, float]]] = {"sensorgate": [], "bare": []}
+    for _ in range(rounds):  # alternating, each after its own warm-up (wrk_latency)
+        found["sensorgate"].append(dl.wrk_latency(run.server.port, path, duration, [f"X-API-Key: {run.api().api_key}"]))
+        found["bare"].append(dl.wrk_latency(port, path, duration, []))
+    run.procs.stop(bare)
+    ours_p50 = statistics.median(f["50"] for f in found["sensorgate"])
+    bare_p50 = statistics.median(f["50"] for f in found["bare"])
+    last = found["sensorgate"][-1]
+    run.notes.append(
+        f"latest: wrk -t1 -c1 --latency, {rounds} alternating round(s) of {duration:g} s, each after 2 s of "
+        f"warm-up; median p50s; sensorgate's last p90 {last['90']:.2f}, p99 {last['99']:.2f} ms"
+    )
+    run.ratio_row("latest of 100 sensors, p50 ms", ours_p50, bare_p50, "{:.2f}", 1.3, 1.15)
 
 
 # ---------------------------------------------------------------- 5. memory
@@ -368,7 +387,7 @@ def main() -> int:
         if "history" in only:
             history(run, rounds, duration, args.connections)
         if "latest" in only:
-            latest(run, duration)
+            latest(run, duration, rounds)
         if "memory" in only:
             memory(run)
         run.procs.stop_all()
