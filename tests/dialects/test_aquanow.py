@@ -43,7 +43,7 @@ class Signer:
         headers = signed_headers(self.public_id, self.secret, method, path, nonce=nonce)
         return client.request(method, path, headers=headers, **kwargs)
 
-    def keys(self) -> list[dict[str, Any]]:
+    def listed(self) -> list[dict[str, Any]]:
         response = self.call("GET", KEYS)
         assert response.status_code == 200, response.text
         return shapes.key_list(response.json())
@@ -92,7 +92,7 @@ def test_the_list_shows_every_live_key_of_the_callers_user(world: World) -> None
     other_kind = world.owner.post("/v1/keys", json={"name": "an api key"}).json()
     revoked = signer(world, name="gone")
     assert world.owner.post(f"/v1/keys/{revoked.id}/revoke").status_code == 200
-    listed = caller.keys()
+    listed = caller.listed()
     by_id = {int(k["keyId"]): k for k in listed}
     # The world's read key, the new API key and the caller; not the revoked one.
     assert sorted(by_id) == sorted([world.key_id, other_kind["id"], caller.id])
@@ -112,13 +112,13 @@ def test_another_user_and_another_tenant_see_only_their_own(world: World) -> Non
     colleague = signer(world, owner=cy)
     assert world.other_owner is not None
     globex = signer(world, owner=world.other_owner)
-    assert [int(k["keyId"]) for k in colleague.keys()] == [colleague.id]
-    assert {k["userName"] for k in colleague.keys()} == {"cy@acme.example"}
-    theirs = globex.keys()
+    assert [int(k["keyId"]) for k in colleague.listed()] == [colleague.id]
+    assert {k["userName"] for k in colleague.listed()} == {"cy@acme.example"}
+    theirs = globex.listed()
     # Bob's: the world's read key and this one, nothing of acme's.
     assert mine.public_id not in str(theirs) and [k["key"] for k in theirs][1:] == [globex.public_id]
     assert [k["userName"] for k in theirs] == ["bob@globex.example"] * 2
-    assert not {k["keyId"] for k in theirs} & {k["keyId"] for k in mine.keys()}
+    assert not {k["keyId"] for k in theirs} & {k["keyId"] for k in mine.listed()}
 
 
 def test_listing_needs_keys_read(world: World) -> None:
@@ -134,8 +134,8 @@ def test_create_makes_a_signing_key_for_the_same_user_that_signs_at_once(world: 
     made = caller.create()
     assert made["userName"] == "ann@acme.example" and made["type"] == "regular"
     new = made_by_it(world, made)
-    assert made["key"] in [k["key"] for k in new.keys()]  # it signs, and it is the user's
-    assert "secret" not in new.keys()[0]  # shown once, in the create's answer
+    assert made["key"] in [k["key"] for k in new.listed()]  # it signs, and it is the user's
+    assert "secret" not in new.listed()[0]  # shown once, in the create's answer
     stored = key_of(world, new.id)
     assert (stored["kind"], stored["createdByKey"]) == ("signing_key", caller.id)
     assert stored["createdBy"] == key_of(world, caller.id)["createdBy"] is not None
@@ -156,18 +156,18 @@ def test_a_new_key_holds_exactly_what_its_maker_holds_and_no_more(world: World) 
 
 def test_create_needs_keys_write(world: World) -> None:
     reader = signer(world, scopes=["data:read", "keys:read"])
-    before = len(reader.keys())
+    before = len(reader.listed())
     shapes.error(reader.call("POST", KEYS), 403, "creating keys needs")
-    assert len(reader.keys()) == before
+    assert len(reader.listed()) == before
 
 
 def test_a_user_holds_at_most_five_active_keys(world: World) -> None:
     caller = signer(world)  # ann's second, beside the world's read key
     for _ in range(3):
         caller.create()
-    assert len(caller.keys()) == 5
+    assert len(caller.listed()) == 5
     shapes.error(caller.call("POST", KEYS), 409, "5 active keys")
-    assert len(caller.keys()) == 5
+    assert len(caller.listed()) == 5
     # The same rule on /v1, which counts the keys made here.
     assert_error(world.owner.post("/v1/keys", json={"name": "sixth"}), 409, "5 active keys")
 
@@ -175,7 +175,7 @@ def test_a_user_holds_at_most_five_active_keys(world: World) -> None:
 def test_a_cli_made_key_and_its_line_hold_at_most_five_too(world: World) -> None:
     cli = cli_signer(world)
     made = [cli.create() for _ in range(4)]
-    listed = cli.keys()
+    listed = cli.listed()
     assert [int(k["keyId"]) for k in listed] == [cli.id] + [int(m["keyId"]) for m in made]
     assert {k["userName"] for k in listed} == {"cli feed"}
     shapes.error(cli.call("POST", KEYS), 409, "made with the CLI")
@@ -184,7 +184,7 @@ def test_a_cli_made_key_and_its_line_hold_at_most_five_too(world: World) -> None
     shapes.error(child.call("POST", KEYS), 409, "made with the CLI")
     assert_error(cli.call("POST", "/v1/keys", json={"name": "sixth"}), 409, "made with the CLI")
     # None of them is ann's.
-    assert not {k["keyId"] for k in listed} & {k["keyId"] for k in signer(world).keys()}
+    assert not {k["keyId"] for k in listed} & {k["keyId"] for k in signer(world).listed()}
 
 
 # Deleting -----------------------------------------------------------------------------------------------------
@@ -238,7 +238,7 @@ def test_usage_of_the_day_is_keyed_by_key(world: World) -> None:
     caller = signer(world, limits={"daily": 500})
     made = caller.create()
     for _ in range(3):
-        caller.keys()
+        caller.listed()
     response = caller.call("GET", USAGE)
     assert response.status_code == 200, response.text
     usage = shapes.day_usage(response.json(), utcnow().date())
@@ -272,8 +272,8 @@ def test_bad_signatures_and_replayed_nonces_are_refused_in_aquanows_shape(world:
 
 def test_a_spent_rate_limit_is_a_429_in_aquanows_shape(world: World) -> None:
     caller = signer(world, limits={"requests": 2, "window": "PT1M"})
-    caller.keys()
-    caller.keys()
+    caller.listed()
+    caller.listed()
     response = caller.call("GET", KEYS)
     shapes.error(response, 429, "rate limit")
     assert int(response.headers["Retry-After"]) >= 1
