@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from httpx import Response
@@ -101,7 +102,7 @@ def test_the_list_shows_every_live_key_of_the_callers_user(world: World) -> None
     assert {k["userName"] for k in listed} == {"ann@acme.example"}
     assert "secret" not in str(listed) and caller.secret not in str(listed) and other_kind["secret"] not in str(listed)
     created = key_of(world, caller.id)["createdAt"]
-    assert by_id[caller.id]["createdAt"] // 1000 == utcnow().fromisoformat(created).timestamp() // 1
+    assert by_id[caller.id]["createdAt"] // 1000 == datetime.fromisoformat(created).timestamp() // 1  # epoch ms
 
 
 def test_another_user_and_another_tenant_see_only_their_own(world: World) -> None:
@@ -265,7 +266,7 @@ def test_bad_signatures_and_replayed_nonces_are_refused_in_aquanows_shape(world:
     shapes.error(caller.call("GET", KEYS, nonce=now_ms() - 3_600_000), 401, "stale nonce")
     forged = Signer(world.app, caller.id, caller.public_id, "sgs_" + "x" * 49)
     shapes.error(forged.call("GET", KEYS), 401, "bad signature")
-    # Aquanow signs the path without its query: a DELETE's `?key=` is not signed, as Aquanow's clients send it.
+    # No credential at all. (A signed DELETE's `?key=` is left out of the string, as Aquanow signs: see above.)
     client = TestClient(app=world.app, base_url="https://testserver.local")
     shapes.error(client.get(KEYS), 401, "authentication required")
 
