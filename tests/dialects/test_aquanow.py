@@ -7,17 +7,19 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from httpx import Response
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from sensorgate.app import create_app
 from sensorgate.credentials import operator
 from sensorgate.credentials.schemas import KeyIn
 from sensorgate.credentials.service import Origin
 from sensorgate.kit.times import utcnow
-from tests.conftest import add_user, assert_error, login
+from tests.conftest import add_user, assert_error, login, make_settings
 from tests.credentials.test_signing import now_ms, signed_headers
 from tests.dialects import aquanow_shapes as shapes
 from tests.dialects.conftest import Client, World
@@ -285,3 +287,12 @@ def test_the_openapi_document_tags_aquanow(world: World) -> None:
     assert {m: op["tags"] for m, op in paths[KEYS].items()} == {m: ["aquanow"] for m in ("get", "post", "delete")}
     assert paths[USAGE]["get"]["operationId"] == "aquanowApiKeyUsage"
     assert {"signedKeyId": [], "signedNonce": [], "signedSignature": []} in paths[KEYS]["get"]["security"]
+
+
+def test_sensorgate_dialects_turns_aquanow_off(database_url: str, tmp_path: Path) -> None:
+    app = create_app(make_settings(database_url, tmp_path, dialects="aranet,akenza,ardexa"))
+    with TestClient(app=app) as client:
+        assert_error(client.get(KEYS, headers={"X-API-Key": "sgp_x"}), 404, "no such endpoint")
+        assert_error(client.delete(KEYS), 404, "no such endpoint")
+        paths = client.get("/docs/openapi.json").json()["paths"]
+        assert not [p for p in paths if p.startswith("/users/")] and "/api/v1/sensors" in paths
