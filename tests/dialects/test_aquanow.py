@@ -5,6 +5,7 @@ in aquanow_shapes.py; refusals come in Aquanow's error shape."""
 from __future__ import annotations
 
 import itertools
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,9 +16,12 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from sensorgate.app import create_app
-from sensorgate.credentials import operator
+from sensorgate.credentials import operator, user_keys
+from sensorgate.credentials import store as credentials_store
 from sensorgate.credentials.schemas import KeyIn
 from sensorgate.credentials.service import Origin
+from sensorgate.credentials.verify import principal_for
+from sensorgate.kit.errors import ApiError
 from sensorgate.kit.times import utcnow
 from tests.conftest import add_user, assert_error, login, make_settings
 from tests.credentials.test_signing import now_ms, signed_headers
@@ -188,6 +192,26 @@ def test_a_cli_made_key_and_its_line_hold_at_most_five_too(world: World) -> None
     assert_error(cli.call("POST", "/v1/keys", json={"name": "sixth"}), 409, "made with the CLI")
     # None of them is ann's.
     assert not {k["keyId"] for k in listed} & {k["keyId"] for k in signer(world).listed()}
+
+
+def test_a_cli_lines_limit_holds_when_creates_race(world: World) -> None:
+    cli = cli_signer(world)
+    state = world.app.state.sensorgate
+    row = state.db.read_sync(lambda conn: credentials_store.credential(conn, cli.id))
+    principal = state.db.read_sync(principal_for, row)
+    origin = Origin(None, "test", utcnow(), state.settings.hash_pepper, state.settings.master_key_bytes)
+
+    def attempt(_: int) -> str:
+        try:
+            state.db.write_sync(user_keys.create_key, principal, origin)
+        except ApiError as exc:
+            return str(exc.status)
+        return "200"
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(attempt, range(20)))
+    assert outcomes.count("200") == 4 and outcomes.count("409") == 16
+    assert len(cli.listed()) == 5
 
 
 # Deleting -----------------------------------------------------------------------------------------------------
