@@ -239,3 +239,10 @@ def test_format_hour_equals_format_time_on_whole_hours(hours: int) -> None:
     from sensorgate.kit.times import format_hour
 
     assert format_hour(hours * 3_600_000) == format_time(hours * 3_600_000)
+
+
+@given(st.lists(st.integers(min_value=0, max_value=MAX_TIME_MS), max_size=50))
+def test_format_times_writes_each_as_format_time_does(values: list[int]) -> None:
+    # Runs of the same day share a prefix lookup: sorted input has them, unsorted crosses days back and forth.
+    for ordered in (values, sorted(values)):
+        assert times.format_times(ordered) == [format_time(ms) for ms in ordered]

@@ -155,6 +155,28 @@ def format_time(ms: int) -> str:
     return prefix + _HOUR_MINUTE[minute] + _TWO_DIGITS[second] + "." + _THREE_DIGITS[millis] + "Z"
 
 
+_SECONDS_DOT = [f"{i:02d}." for i in range(60)]
+_MILLIS_Z = [f"{i:03d}Z" for i in range(1000)]
+
+
+def format_times(times: list[int]) -> list[str]:
+    """format_time for a page of times, with the day's prefix looked up once per run of times on the same day.
+
+    A page of history formats up to 1,000 times; inline, with the tables held in locals, that takes 30 % fewer
+    instructions than a call of format_time for each (valgrind's callgrind, bench/README.md)."""
+    out: list[str] = []
+    append, hour_minute, seconds, millis_z = out.append, _HOUR_MINUTE, _SECONDS_DOT, _MILLIS_Z
+    day, prefix = -1, ""
+    for ms in times:
+        this_day, rest = divmod(ms, _DAY_MS)
+        if this_day != day:
+            day, prefix = this_day, _DAY_PREFIXES.get(this_day) or day_prefix(this_day)
+        minute, rest = divmod(rest, 60_000)
+        second, millis = divmod(rest, 1000)
+        append(prefix + hour_minute[minute] + seconds[second] + millis_z[millis])
+    return out
+
+
 WHOLE_HOURS = [f"{h:02d}:00:00.000Z" for h in range(24)]
 
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from sensorgate.auth.principal import Principal
 from sensorgate.kit.errors import BadRequest
-from sensorgate.kit.times import format_time
+from sensorgate.kit.times import format_times
 from sensorgate.measurements import cursor as cursors
 from sensorgate.measurements import store
 from sensorgate.measurements.schemas import HistoryOut, PointOut
@@ -37,7 +37,13 @@ def history(
     targets = resolve(conn, principal, sensor_ids, metrics, unit)
     by_id = {s.series_id: s for s in targets}
     rows, following = page(conn, targets, span, descending, limit, cursor, cursor_key)
-    return HistoryOut(items=[_point(by_id[series_id], t, value) for series_id, t, value in rows], next=following)
+    texts = format_times([row[1] for row in rows])
+    items = []
+    for (series_id, _, value), text in zip(rows, texts, strict=True):
+        target = by_id[series_id]
+        convert = target.convert
+        items.append(PointOut(target.sensor_id, target.metric, text, convert(value) if convert else value))
+    return HistoryOut(items=items, next=following)
 
 
 def page(
@@ -68,7 +74,3 @@ def page(
         last_series, last_t, _ = rows[-1]
         following = cursors.encode(cursors.Cursor(start, end, descending, last_series, last_t, digest), cursor_key)
     return rows, following
-
-
-def _point(target: ReadSeries, t: int, value: float) -> PointOut:
-    return PointOut(target.sensor_id, target.metric, format_time(t), target.convert(value) if target.convert else value)
