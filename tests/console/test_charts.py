@@ -27,7 +27,7 @@ def texts(root: ET.Element) -> list[str]:
 
 def table_rows(table: str) -> list[list[str]]:
     root = ET.fromstring(str(table))  # noqa: S314
-    return [[cell.text or "" for cell in row] for row in root.find("tbody") or []]
+    return [[cell.text or "" for cell in row] for row in root.iterfind(".//tbody/tr")]
 
 
 def test_a_line_chart_draws_every_point_and_tables_the_same_numbers() -> None:
