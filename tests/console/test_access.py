@@ -94,7 +94,8 @@ def test_a_member_of_two_organizations_switches_between_them(client: Client, db:
     assert home.headers["location"] == "/orgs/acme/"  # the first, by slug
     page = client.get("/orgs/acme/").text
     assert 'href="/orgs/globex/">globex (viewer)</a>' in page
-    assert nav(client.get("/orgs/globex/").text) == ["Overview", "Sensors"]  # the role of each organization, not the best one
+    # the role of each organization, not the best one
+    assert nav(client.get("/orgs/globex/").text) == ["Overview", "Sensors"]
     assert client.get("/orgs/globex/keys").status_code == 403
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, unquote, urlencode
 from zoneinfo import ZoneInfo
 
 from litestar import Request, get
@@ -34,7 +34,7 @@ from sensorgate.console.sensor_views import (
 )
 from sensorgate.console.views import ConsoleUser, Id, Org, page
 from sensorgate.kit.errors import BadRequest
-from sensorgate.kit.paging import DEFAULT_PAGE_SIZE, PageNumber, PageSize
+from sensorgate.kit.paging import DEFAULT_PAGE_SIZE, PageSize
 from sensorgate.kit.times import parse_time, parse_tz, utcnow
 from sensorgate.web.state import AppStateDep
 
@@ -53,10 +53,12 @@ def _zone_and_units(request: Request[Any, Any, Any], tz: str, system: str) -> tu
             zone = parse_tz(tz)
         except ValueError as exc:
             raise BadRequest(str(exc)) from None
-        remember.append(Cookie(key=TZ_COOKIE, value=zone.key, max_age=REMEMBER, path="/", samesite="lax"))
+        # Written as console.js writes it, percent-encoded: a cookie value may not hold "/" unquoted.
+        remember.append(Cookie(key=TZ_COOKIE, value=quote(zone.key, safe=""), max_age=REMEMBER, path="/",
+                               samesite="lax"))  # fmt: skip
     else:
         try:
-            zone = parse_tz(request.cookies.get(TZ_COOKIE) or "UTC")
+            zone = parse_tz(unquote(request.cookies.get(TZ_COOKIE, "")).strip('"') or "UTC")
         except ValueError:
             zone = ZoneInfo("UTC")
     if system:
@@ -99,7 +101,7 @@ async def sensors_page(
     group: Annotated[str, QueryParameter(max_length=100)] = "",
     asset: Text = "",
     tag: Annotated[str, QueryParameter(max_length=50)] = "",
-    page_number: Annotated[PageNumber, QueryParameter(name="page")] = 1,
+    page_number: Annotated[int, QueryParameter(name="page", ge=1, le=1_000_000)] = 1,  # as PageNumber
     size: PageSize = DEFAULT_PAGE_SIZE,
     tz: Short = "",
     units: Short = "",
