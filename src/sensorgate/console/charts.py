@@ -280,7 +280,9 @@ def bar_chart(
         yy = y(limit)
         parts.append(f'<line class="chart-limit" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{yy:.1f}" y2="{yy:.1f}"/>')
         text = escape(limit_label or "limit")
-        parts.append(f'<text class="chart-label" x="{WIDTH - RIGHT}" y="{yy - 4:.1f}" text-anchor="end">{text}</text>')
+        parts.append(
+            f'<text class="chart-label chart-note" x="{WIDTH - RIGHT}" y="{yy - 5:.1f}" text-anchor="end">{text}</text>'
+        )
     if not days:
         parts.append(_empty_note())
     parts.append("</svg>")
