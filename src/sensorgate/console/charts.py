@@ -106,14 +106,17 @@ def time_ticks(start: int, end: int, zone: tzinfo) -> tuple[list[int], str]:
 
 
 def _clock_ticks(start: int, end: int, step: int, zone: tzinfo) -> list[int]:
-    # Round on local wall time, so that 6-hour ticks fall on 00:00, 06:00 ... of the viewer's clock.
-    shift = _local(start, zone).utcoffset()
-    offset = int(shift.total_seconds() * 1000) if shift else 0
-    t = -(-(start + offset) // step) * step - offset
-    ticks = []
-    while t <= end:
-        ticks.append(t)
-        t += step
+    # Round on the viewer's wall clock, counted from local midnight, so that 6-hour ticks fall on 00:00, 06:00 ...
+    # on both sides of a DST change (every step divides a day).
+    first = _local(start, zone).replace(tzinfo=None)
+    midnight = first.replace(hour=0, minute=0, second=0, microsecond=0)
+    since_ms = int((first - midnight).total_seconds() * 1000)
+    wall = midnight + timedelta(milliseconds=-(-since_ms // step) * step)
+    ticks: list[int] = []
+    while (t := _to_ms(wall.replace(tzinfo=zone))) <= end:
+        if t >= start and (not ticks or t > ticks[-1]):  # a wall time repeated when clocks go back counts once
+            ticks.append(t)
+        wall += timedelta(milliseconds=step)
     return ticks
 
 
