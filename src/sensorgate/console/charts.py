@@ -298,8 +298,8 @@ def bar_chart(
 
 
 def _table(caption: str, heads: list[str], rows: list[list[str]]) -> Markup:
-    """The chart's numbers: hidden from sight, not from screen readers. The class is on a wrapper: a table
-    grows to hold its rows whatever height it is given, and would lengthen the page."""
+    """The chart's numbers (table.chart-table): hidden from sight, not from screen readers, by its wrapper
+    (div.chart-numbers): a table grows to hold its rows whatever height it is given, and would lengthen the page."""
     head = "".join(f'<th scope="col">{escape(h)}</th>' for h in heads)
     body = "".join(
         "<tr>"
@@ -308,6 +308,6 @@ def _table(caption: str, heads: list[str], rows: list[list[str]]) -> Markup:
         for row in rows
     )
     return Markup(  # noqa: S704 (caption, heads and cells are escaped)
-        f'<div class="chart-table"><table><caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead>'
-        f"<tbody>{body}</tbody></table></div>"
+        f'<div class="chart-numbers"><table class="chart-table"><caption>{escape(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
     )
