@@ -66,10 +66,10 @@ class NavItem:
 
 
 def navigation(membership: Membership, current: str) -> list[NavItem]:
-    """The pages this role may use, under the same permissions the API checks: keys for integrations:write or
-    access:manage, members and settings for access:manage."""
+    """The pages this role may use, under the same permissions the API checks: sensors for every member (data:read),
+    keys for integrations:write or access:manage, members and settings for access:manage."""
     base = f"/orgs/{membership.organization}"
-    items = [("Overview", f"{base}/")]
+    items = [("Overview", f"{base}/"), ("Sensors", f"{base}/sensors")]
     if manages_keys(membership.permissions):
         items.append(("Keys", f"{base}/keys"))
     if Scope.ACCESS_MANAGE in membership.permissions:

@@ -60,6 +60,7 @@ def list_sensors(
     size: int,
     organization_id: int | None = None,
     serial: str | None = None,
+    tag: str | None = None,
 ) -> Page[SensorOut]:
     where = store.filtered(
         reach(principal, Scope.DATA_READ),
@@ -69,6 +70,7 @@ def list_sensors(
         q=q,
         organization_id=organization_id,
         serial=serial,
+        tag=tag,
     )
     rows, total = store.sensors_page(conn, where, (page - 1) * size, size)
     return make_page(_out(conn, rows), page, size, total)
