@@ -246,3 +246,10 @@ def test_format_times_writes_each_as_format_time_does(values: list[int]) -> None
     # Runs of the same day share a prefix lookup: sorted input has them, unsorted crosses days back and forth.
     for ordered in (values, sorted(values)):
         assert times.format_times(ordered) == [format_time(ms) for ms in ordered]
+
+
+@given(st.lists(st.integers(min_value=0, max_value=MAX_TIME_MS // 3_600_000), max_size=50))
+def test_format_hours_writes_each_as_format_time_does(hours: list[int]) -> None:
+    starts = [hour * 3_600_000 for hour in hours]
+    for ordered in (starts, sorted(starts)):
+        assert times.format_hours(ordered) == [format_time(ms) for ms in ordered]

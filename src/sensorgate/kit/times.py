@@ -186,6 +186,20 @@ def format_hour(ms: int) -> str:
     return day_prefix(day) + WHOLE_HOURS[rest // 3_600_000]
 
 
+def format_hours(starts: list[int]) -> list[str]:
+    """format_hour for a list of whole hours, with the day's prefix looked up once per run of the same day (a
+    year's hourly aggregate writes 8,760 of them)."""
+    out: list[str] = []
+    append, whole_hours = out.append, WHOLE_HOURS
+    day, prefix = -1, ""
+    for ms in starts:
+        this_day, rest = divmod(ms, _DAY_MS)
+        if this_day != day:
+            day, prefix = this_day, day_prefix(this_day)
+        append(prefix + whole_hours[rest // 3_600_000])
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class Duration:
     """An ISO 8601 duration, split into the parts that stretch differently on a calendar.

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from sensorgate.auth.principal import Principal
 from sensorgate.kit.errors import BadRequest
-from sensorgate.kit.times import format_hour, format_time, parse_tz, time_window
+from sensorgate.kit.times import format_hours, format_time, parse_tz, time_window
 from sensorgate.measurements import store
 from sensorgate.measurements.buckets import Bucket, BucketKind, boundaries, bucket_index, hour_aligned, parse_bucket
 from sensorgate.measurements.schemas import AggregateItem, AggregateOut
@@ -92,18 +92,21 @@ def _hourly(conn: sa.Connection, targets: list[ReadSeries], request: AggregateRe
     functions = request.functions
     want_count, want_min, want_max = "count" in functions, "min" in functions, "max" in functions
     want_avg, want_sum = "avg" in functions, "sum" in functions
+    sensors = {t.series_id: t.sensor_id for t in targets}
+    metrics = {t.series_id: t.metric for t in targets}
+    starts = format_hours([row[1] for row in rows])
     return [
         AggregateItem(
-            by_id[series_id].sensor_id,
-            by_id[series_id].metric,
-            format_hour(start),
+            sensors[series_id],
+            metrics[series_id],
+            start,
             count if want_count else None,
             low if want_min else None,
             high if want_max else None,
             total / count if want_avg else None,
             total if want_sum else None,
         )
-        for series_id, start, count, low, high, total in rows
+        for (series_id, _, count, low, high, total), start in zip(rows, starts, strict=True)
     ]
 
 
