@@ -5,11 +5,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from sensorgate.measurements import store
+from sensorgate.measurements.arrivals import Arrival
 from sensorgate.measurements.store import HOUR_MS
 
 
-def write_points(conn: sa.Connection, rows: dict[tuple[int, int], float]) -> int:
-    """Upsert points, refresh rollups and latest values; return how many points are new."""
+def write_points(conn: sa.Connection, rows: dict[tuple[int, int], float], arrival: Arrival) -> int:
+    """Upsert points numbered under the batch's arrival, refresh rollups and latest values; return how many
+    points are new."""
     spans: dict[int, list[int]] = {}
     for sid, t in rows:
         span = spans.setdefault(sid, [t, t])
@@ -18,7 +20,11 @@ def write_points(conn: sa.Connection, rows: dict[tuple[int, int], float]) -> int
         elif t > span[1]:
             span[1] = t
     before = _count(conn, spans)
-    store.upsert_points(conn, rows)
+    ordered = sorted(rows.items())
+    numbers = arrival.number(conn, len(ordered))
+    store.upsert_points(
+        conn, [(sid, t, value, token, n) for ((sid, t), value), (token, n) in zip(ordered, numbers, strict=True)]
+    )
     new = _count(conn, spans) - before
     store.refresh_rollups(conn, {(sid, t - t % HOUR_MS) for sid, t in rows})
     newest: dict[int, tuple[int, float]] = {}
