@@ -1,0 +1,71 @@
+"""Arrival ids (measurements/arrivals.py), seen through Ayyeka's sample ids: they grow with arrival, whatever
+the sample's time, so a late backfill of an old time gets a larger id than everything before it; an identical
+re-send keeps its id and a changed value gets a new one. And migration 0011 numbers the points already stored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from sensorgate.db import migrate
+from sensorgate.db.engine import create_engine
+from tests.dialects.conftest import HOUR, START, World
+from tests.dialects.test_ayyeka import reader
+
+
+def _write(world: World, value: float, t: int) -> None:
+    item = {"sensor": world.lab["id"], "metric": "co2", "value": value, "time": t}
+    assert world.owner.post("/v1/measurements", json={"items": [item]}).status_code == 200
+
+
+def _ids(world: World, client: Any) -> dict[str, tuple[int, str]]:
+    co2 = next(s["id"] for s in client.get("/v2.0/stream").json() if s["type_display_name"] == "co2")
+    found = client.get(f"/v2.0/stream/{co2}/sample/range?fromDate=0&toDate={START + 400 * HOUR}").json()
+    return {s["sample_date"]: (s["id"], s["value"]) for s in found["samples"]}
+
+
+def test_ids_grow_with_arrival_not_with_time(world: World) -> None:
+    client = reader(world)
+    before = _ids(world, client)
+    newest = max(i for i, _ in before.values())
+    _write(world, 7, START + 300 * HOUR)  # a new time
+    _write(world, 8, START - 300 * HOUR)  # then an old one, arriving late
+    after = _ids(world, client)
+    new = [after[d][0] for d in after if d not in before]
+    assert len(new) == 2 and newest < new[1] < new[0]  # by time the old one comes first; by id, last
+
+
+def test_a_resend_keeps_its_id_and_a_change_takes_a_new_one(world: World) -> None:
+    client = reader(world)
+    before = _ids(world, client)
+    first = min(before)
+    _write(world, 400, START)  # the value it has
+    assert _ids(world, client)[first] == before[first]
+    _write(world, 401.5, START)
+    changed = _ids(world, client)[first]
+    assert changed[1] == "401.5000" and changed[0] > max(i for i, _ in before.values())
+
+
+def test_migration_0011_numbers_stored_points_and_downgrades(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            from alembic import command
+
+            command.downgrade(migrate.alembic_config(conn), "0010")
+            conn.commit()
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("points")}
+            assert "arrival_id" not in columns
+            assert "arrivals" not in sa.inspect(conn).get_table_names()
+            conn.exec_driver_sql("DELETE FROM points")
+            conn.exec_driver_sql("INSERT INTO points (series_id, t, value) VALUES (1, 10, 1.0), (1, 20, 2.0)")
+            conn.commit()
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            rows = conn.exec_driver_sql("SELECT t, arrival_id, arrival_n FROM points ORDER BY t").all()
+            assert [tuple(r) for r in rows] == [(10, 1, 0), (20, 1, 1)]
+            assert conn.exec_driver_sql("SELECT seq FROM arrival_clock").scalar_one() == 1
+            assert conn.exec_driver_sql("SELECT seq FROM arrivals WHERE id = 1").scalar_one() == 1
+    finally:
+        engine.dispose()
