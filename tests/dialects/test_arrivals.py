@@ -69,3 +69,20 @@ def test_migration_0011_numbers_stored_points_and_downgrades(database_url: str) 
             assert conn.exec_driver_sql("SELECT seq FROM arrivals WHERE id = 1").scalar_one() == 1
     finally:
         engine.dispose()
+
+
+def test_batches_read_on_past_a_page_of_spans(world: World, monkeypatch: Any) -> None:
+    """Spans are read a page at a time (SPANS_PAGE); a batch goes on to the next page, and a rewound status too."""
+    from sensorgate.measurements import sample_ids
+
+    client = reader(world)
+    whole = client.get("/v2.0/sample/batch?enableAck=false").json()["samples"]
+    for t in range(3):  # three more arrivals, one span each
+        _write(world, 900 + t, START - (t + 1) * HOUR)
+    whole += client.get("/v2.0/sample/batch?enableAck=false").json()["samples"]
+    monkeypatch.setattr(sample_ids, "SPANS_PAGE", 2)
+    again = client.get("/v2.0/sample/batch?enableAck=false&sampleID=0").json()
+    paged = again["samples"] + client.get("/v2.0/sample/batch?enableAck=false").json()["samples"]
+    assert [s["id"] for s in paged] == [s["id"] for s in whole]
+    assert len(whole) == 7 * 24 * 4 + 24 + 3
+    assert client.get("/v2.0/sample/batch/status").json()["id"] == whole[-1]["id"]

@@ -19,7 +19,7 @@ from sensorgate.sensors.scope import reach_sql
 _REACHED = (
     "JOIN series s ON s.id = p.series_id JOIN sensors sn ON sn.id = s.sensor_id "
     "JOIN workspaces w ON w.id = sn.workspace_id"
-)
+)  # for queries over points aliased p
 
 
 class IdSample(NamedTuple):
@@ -42,34 +42,75 @@ def in_window(conn: sa.Connection, series_id: int, start: int, end: int, limit: 
     return [IdSample(sample_id(r[0], r[1]), series_id, r[4], r[2], r[3]) for r in rows]
 
 
+SPANS_PAGE = 500  # spans read at a time while filling a batch
+
+
+def _spans(
+    conn: sa.Connection, principal: Principal, seq: int, n: int, descending: bool
+) -> list[tuple[int, int, int, int, int, int, int, int]]:
+    """(seq, token, n_first, n_count, series, sensor, t_min, t_max) of the caller's spans holding a number past
+    (seq, n), by number (or before it, descending)."""
+    where, params = reach_sql(principal, Scope.DATA_READ)
+    if descending:
+        past, order = "a.seq <= ? AND (a.seq < ? OR sp.n_first <= ?)", "DESC"
+    else:
+        past, order = "a.seq >= ? AND (a.seq > ? OR sp.n_first + sp.n_count > ?)", "ASC"
+    return [
+        tuple(row)
+        for row in fetchall(
+            conn,
+            "SELECT a.seq, a.id, sp.n_first, sp.n_count, sp.series_id, s.sensor_id, sp.t_min, sp.t_max "  # noqa: S608 (placeholders only)
+            "FROM arrivals a JOIN arrival_spans sp ON sp.arrival_id = a.id "
+            "JOIN series s ON s.id = sp.series_id JOIN sensors sn ON sn.id = s.sensor_id "
+            f"JOIN workspaces w ON w.id = sn.workspace_id WHERE {past} AND {where} "
+            f"ORDER BY a.seq {order}, sp.n_first {order} LIMIT {SPANS_PAGE}",
+            [seq, seq, n, *params],
+        )
+    ]
+
+
+def _in_span(conn: sa.Connection, span: tuple[int, ...], n: int, limit: int, descending: bool) -> list[IdSample]:
+    """The span's points still under its arrival, numbered past n (before n, descending)."""
+    seq, token, _, _, series_id, sensor_id, t_min, t_max = span
+    compare, order = ("<=", "DESC") if descending else (">", "ASC")
+    rows = fetchall(
+        conn,
+        "SELECT arrival_n, t, value FROM points WHERE series_id = ? AND t >= ? AND t <= ? "  # noqa: S608 (no input)
+        f"AND arrival_id = ? AND arrival_n {compare} ? ORDER BY t {order} LIMIT ?",
+        (series_id, t_min, t_max, token, n, limit),
+    )
+    return [IdSample(sample_id(seq, r[0]), series_id, sensor_id, r[1], r[2]) for r in rows]
+
+
 def after(conn: sa.Connection, principal: Principal, after_id: int, limit: int) -> list[IdSample]:
     """The samples the caller reads with an id above `after_id`, by id, at most `limit`."""
     seq, n = split(after_id)
-    where, params = reach_sql(principal, Scope.DATA_READ)
-    rows = fetchall(
-        conn,
-        "SELECT a.seq, p.arrival_n, p.series_id, s.sensor_id, p.t, p.value FROM arrivals a "  # noqa: S608 (placeholders only)
-        f"JOIN points p ON p.arrival_id = a.id {_REACHED} "
-        f"WHERE a.seq >= ? AND (a.seq > ? OR p.arrival_n > ?) AND {where} "
-        "ORDER BY a.seq, p.arrival_n LIMIT ?",
-        [seq, seq, n, *params, limit],
-    )
-    return [IdSample(sample_id(r[0], r[1]), r[2], r[3], r[4], r[5]) for r in rows]
+    found: list[IdSample] = []
+    while len(found) < limit:
+        spans = _spans(conn, principal, seq, n, descending=False)
+        for span in spans:
+            past = n if span[0] == seq else -1
+            found += _in_span(conn, span, past, limit - len(found), descending=False)
+            if len(found) >= limit:
+                break
+        if len(spans) < SPANS_PAGE:
+            break
+        seq, n = spans[-1][0], spans[-1][2] + spans[-1][3] - 1  # on from the last span read
+    return found
 
 
 def newest_up_to(conn: sa.Connection, principal: Principal, up_to: int) -> IdSample | None:
     """The caller's sample with the largest id not above `up_to`."""
     seq, n = split(up_to)
-    where, params = reach_sql(principal, Scope.DATA_READ)
-    rows = fetchall(
-        conn,
-        "SELECT a.seq, p.arrival_n, p.series_id, s.sensor_id, p.t, p.value FROM arrivals a "  # noqa: S608 (placeholders only)
-        f"JOIN points p ON p.arrival_id = a.id {_REACHED} "
-        f"WHERE a.seq <= ? AND (a.seq < ? OR p.arrival_n <= ?) AND {where} "
-        "ORDER BY a.seq DESC, p.arrival_n DESC LIMIT 1",
-        [seq, seq, n, *params],
-    )
-    return IdSample(sample_id(rows[0][0], rows[0][1]), *rows[0][2:]) if rows else None
+    while True:
+        spans = _spans(conn, principal, seq, n, descending=True)
+        for span in spans:
+            found = _in_span(conn, span, n if span[0] == seq else PER_ARRIVAL, 1, descending=True)
+            if found:
+                return found[0]
+        if len(spans) < SPANS_PAGE:
+            return None
+        seq, n = spans[-1][0], spans[-1][2] - 1
 
 
 def first_id_from(conn: sa.Connection, principal: Principal, t: int) -> int | None:

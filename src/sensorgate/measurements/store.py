@@ -120,6 +120,15 @@ def upsert_points(conn: sa.Connection, rows: list[tuple[int, int, float, int, in
     )
 
 
+def insert_spans(conn: sa.Connection, runs: list[tuple[int, int, int, int, int, int]]) -> None:
+    """Where a batch's points are (measurements/models.py, arrival_spans)."""
+    executemany(
+        conn,
+        "INSERT INTO arrival_spans (arrival_id, n_first, n_count, series_id, t_min, t_max) VALUES (?, ?, ?, ?, ?, ?)",
+        runs,
+    )
+
+
 def upsert_latest(conn: sa.Connection, newest: dict[int, tuple[int, float]]) -> None:
     """Each series' newest point, unless the table already holds a newer one."""
     executemany(

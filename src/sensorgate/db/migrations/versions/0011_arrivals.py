@@ -34,6 +34,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_arrival_clock")),
     )
     op.create_table(
+        "arrival_spans",
+        sa.Column("arrival_id", sa.BigInteger(), nullable=False),
+        sa.Column("n_first", sa.Integer(), nullable=False),
+        sa.Column("n_count", sa.Integer(), nullable=False),
+        sa.Column("series_id", sa.Integer(), nullable=False),
+        sa.Column("t_min", sa.BigInteger(), nullable=False),
+        sa.Column("t_max", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("arrival_id", "n_first", name=op.f("pk_arrival_spans")),
+        sqlite_with_rowid=False,
+    )
+    op.create_table(
         "sample_batches",
         sa.Column("credential_id", sa.Integer(), nullable=False),
         sa.Column("acked", sa.BigInteger(), nullable=False),
@@ -65,14 +76,21 @@ def upgrade() -> None:
             ),
             {"per": PER_ARRIVAL},
         )
+        # Numbered in (series, time) order, each series' points are one run of numbers per arrival.
+        conn.execute(
+            sa.text(
+                "INSERT INTO arrival_spans (arrival_id, n_first, n_count, series_id, t_min, t_max) "
+                "SELECT arrival_id, MIN(arrival_n), COUNT(*), series_id, MIN(t), MAX(t) FROM points "
+                "GROUP BY arrival_id, series_id"
+            )
+        )
     conn.execute(sa.text("INSERT INTO arrival_clock (id, seq) VALUES (1, :seq)"), {"seq": chunks})
-    op.create_index("ix_points_arrival", "points", ["arrival_id", "arrival_n"], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index("ix_points_arrival", table_name="points")
     op.drop_column("points", "arrival_n")
     op.drop_column("points", "arrival_id")
     op.drop_table("sample_batches")
+    op.drop_table("arrival_spans")
     op.drop_table("arrival_clock")
     op.drop_table("arrivals")
