@@ -14,14 +14,14 @@ from sensorgate.accounts.schemas import WorkspaceOut
 from sensorgate.auth.principal import Principal
 from sensorgate.dialects.aranet.catalogue import metric_id
 from sensorgate.dialects.ayyeka.shapes import (
-    AggregatedSample,
-    Aggregation,
-    AggregationBatch,
-    Device,
-    Sample,
-    SampleBatch,
-    Site,
-    Stream,
+    AyyekaAggregatedSample,
+    AyyekaAggregation,
+    AyyekaAggregationBatch,
+    AyyekaDevice,
+    AyyekaSample,
+    AyyekaSampleBatch,
+    AyyekaSite,
+    AyyekaStream,
 )
 from sensorgate.kit.errors import NotFound
 from sensorgate.kit.times import format_time
@@ -52,9 +52,9 @@ def _workspaces(conn: sa.Connection, principal: Principal) -> dict[int, Workspac
     return {w.id: w for w in accounts.list_workspaces(conn, principal, 1, MAX_LIST).items}
 
 
-def _site(w: WorkspaceOut) -> Site:
+def _site(w: WorkspaceOut) -> AyyekaSite:
     # sensorgate keeps no location for a workspace; Ayyeka's client requires the fields, so they are empty.
-    return Site(
+    return AyyekaSite(
         id=w.id,
         account_organization_id=w.organization_id,
         creation_date=w.created_at,
@@ -65,20 +65,20 @@ def _site(w: WorkspaceOut) -> Site:
     )
 
 
-def sites(conn: sa.Connection, principal: Principal) -> list[Site]:
+def sites(conn: sa.Connection, principal: Principal) -> list[AyyekaSite]:
     return [_site(w) for w in _workspaces(conn, principal).values()]
 
 
-def site(conn: sa.Connection, principal: Principal, site_id: int) -> Site:
+def site(conn: sa.Connection, principal: Principal, site_id: int) -> AyyekaSite:
     found = _workspaces(conn, principal).get(site_id)
     if found is None:
         raise NotFound(f"site {site_id} not found")
     return _site(found)
 
 
-def _device(out: SensorOut, workspaces: dict[int, WorkspaceOut]) -> Device:
+def _device(out: SensorOut, workspaces: dict[int, WorkspaceOut]) -> AyyekaDevice:
     workspace = workspaces.get(out.workspace_id)
-    return Device(
+    return AyyekaDevice(
         id=out.id,
         akid=out.serial or "",
         display_name=out.name,
@@ -99,18 +99,18 @@ def _sensors(conn: sa.Connection, principal: Principal) -> list[SensorOut]:
     ).items
 
 
-def devices(conn: sa.Connection, principal: Principal) -> list[Device]:
+def devices(conn: sa.Connection, principal: Principal) -> list[AyyekaDevice]:
     workspaces = _workspaces(conn, principal)
     return [_device(s, workspaces) for s in _sensors(conn, principal)]
 
 
-def device(conn: sa.Connection, principal: Principal, device_id: int) -> Device:
+def device(conn: sa.Connection, principal: Principal, device_id: int) -> AyyekaDevice:
     found = sensors.get_sensor(conn, principal, device_id)
     return _device(found, _workspaces(conn, principal))
 
 
-def _stream(target: ReadSeries, sensor: SensorOut, workspace: WorkspaceOut | None) -> Stream:
-    return Stream(
+def _stream(target: ReadSeries, sensor: SensorOut, workspace: WorkspaceOut | None) -> AyyekaStream:
+    return AyyekaStream(
         id=target.series_id,
         # Series keep no creation time of their own: the site's is the earliest they can have.
         creation_date=workspace.created_at if workspace else format_time(0),
@@ -126,7 +126,7 @@ def _stream(target: ReadSeries, sensor: SensorOut, workspace: WorkspaceOut | Non
     )
 
 
-def streams(conn: sa.Connection, principal: Principal) -> list[Stream]:
+def streams(conn: sa.Connection, principal: Principal) -> list[AyyekaStream]:
     workspaces = _workspaces(conn, principal)
     by_id = {s.id: s for s in _sensors(conn, principal)}
     targets = resolve(conn, principal, [], [], None)
@@ -151,7 +151,7 @@ def _target(conn: sa.Connection, principal: Principal, stream_id: int) -> ReadSe
     raise NotFound(f"stream {stream_id} not found")
 
 
-def stream(conn: sa.Connection, principal: Principal, stream_id: int) -> Stream:
+def stream(conn: sa.Connection, principal: Principal, stream_id: int) -> AyyekaStream:
     target = _target(conn, principal, stream_id)
     sensor = sensors.get_sensor(conn, principal, target.sensor_id)
     return _stream(target, sensor, _workspaces(conn, principal).get(sensor.workspace_id))
@@ -160,19 +160,23 @@ def stream(conn: sa.Connection, principal: Principal, stream_id: int) -> Stream:
 # Samples ------------------------------------------------------------------------------------------------------
 
 
-def _sample(found: IdSample, convert: Callable[[float], float] | None) -> Sample:
+def _sample(found: IdSample, convert: Callable[[float], float] | None) -> AyyekaSample:
     value = convert(found.value) if convert else found.value
-    return Sample(id=found.id, sample_date=format_time(found.t), stream_id=found.series_id, value=value_text(value))
+    return AyyekaSample(
+        id=found.id, sample_date=format_time(found.t), stream_id=found.series_id, value=value_text(value)
+    )
 
 
-def sample_range(conn: sa.Connection, principal: Principal, stream_id: int, start: int, end: int) -> SampleBatch:
+def sample_range(conn: sa.Connection, principal: Principal, stream_id: int, start: int, end: int) -> AyyekaSampleBatch:
     """The stream's samples with start <= time < end, oldest first, at most MAX_RANGE."""
     target = _target(conn, principal, stream_id)
     found = sample_ids.in_window(conn, stream_id, start, end, MAX_RANGE + 1)
-    return SampleBatch(has_more=len(found) > MAX_RANGE, samples=[_sample(s, target.convert) for s in found[:MAX_RANGE]])
+    return AyyekaSampleBatch(
+        has_more=len(found) > MAX_RANGE, samples=[_sample(s, target.convert) for s in found[:MAX_RANGE]]
+    )
 
 
-def last_sample(conn: sa.Connection, principal: Principal, stream_id: int) -> Sample:
+def last_sample(conn: sa.Connection, principal: Principal, stream_id: int) -> AyyekaSample:
     target = _target(conn, principal, stream_id)
     found = sample_ids.newest_of(conn, stream_id)
     if found is None:
@@ -182,7 +186,7 @@ def last_sample(conn: sa.Connection, principal: Principal, stream_id: int) -> Sa
 
 def aggregated(
     conn: sa.Connection, principal: Principal, stream_id: int, minutes: int, start: int, end: int, now_ms: int
-) -> AggregationBatch:
+) -> AyyekaAggregationBatch:
     """Frames of `minutes` over [start, end), from /v1's aggregate service; at most MAX_FRAMES a call, the rest
     `has_more` (ask again from the last frame's end)."""
     target = _target(conn, principal, stream_id)
@@ -195,14 +199,14 @@ def aggregated(
         str(start // 1000), str(end // 1000), f"PT{minutes}M", ",".join(aggregate.FUNCTIONS), "UTC", now_ms
     )
     out = aggregate.aggregate(conn, principal, [target.sensor_id], [target.metric], None, request)
-    return AggregationBatch(
+    return AyyekaAggregationBatch(
         has_more=has_more,
         samples=[
-            AggregatedSample(
+            AyyekaAggregatedSample(
                 stream_id=stream_id,
                 start_date=item.start,
                 number_of_samples=item.count or 0,
-                agg_values=Aggregation(
+                agg_values=AyyekaAggregation(
                     min=value_text(item.min or 0.0),
                     max=value_text(item.max or 0.0),
                     avg=value_text(item.avg or 0.0),
@@ -232,15 +236,15 @@ def batch(
     ack: bool,
     after: int | None,
     since_ms: int | None,
-) -> SampleBatch:
+) -> AyyekaSampleBatch:
     delivery = batches.fetch(conn, principal, now_ms, ack=ack, after=after, since_ms=since_ms)
     convert = _converters(conn, principal, delivery.samples)
-    return SampleBatch(
+    return AyyekaSampleBatch(
         has_more=delivery.has_more, samples=[_sample(s, convert.get(s.series_id)) for s in delivery.samples]
     )
 
 
-def batch_status(conn: sa.Connection, principal: Principal) -> Sample:
+def batch_status(conn: sa.Connection, principal: Principal) -> AyyekaSample:
     found = batches.last_delivered(conn, principal)
     if found is None:
         raise NotFound("no sample has been delivered to this client yet")

@@ -24,7 +24,15 @@ from sensorgate.credentials.oauth.schemas import TokenOut
 from sensorgate.credentials.routes import origin
 from sensorgate.dialects.ayyeka import reads
 from sensorgate.dialects.ayyeka.errors import ayyeka_error
-from sensorgate.dialects.ayyeka.shapes import AggregationBatch, AyyekaError, Device, Sample, SampleBatch, Site, Stream
+from sensorgate.dialects.ayyeka.shapes import (
+    AyyekaAggregationBatch,
+    AyyekaDevice,
+    AyyekaError,
+    AyyekaSample,
+    AyyekaSampleBatch,
+    AyyekaSite,
+    AyyekaStream,
+)
 from sensorgate.kit.context import POINTS_KEY
 from sensorgate.kit.errors import BadRequest
 from sensorgate.kit.ids import MAX_ID
@@ -88,38 +96,38 @@ async def token(request: Request[Any, Any, Any], app_state: AppStateDep) -> Resp
 
 
 @get("/site", opt=READ, responses=_errors(), operation_id="ayyekaSites")
-async def sites(principal: PrincipalDep, app_state: AppStateDep) -> list[Site]:
+async def sites(principal: PrincipalDep, app_state: AppStateDep) -> list[AyyekaSite]:
     """The sites: the workspaces the token reaches (at most 10,000)."""
     return await app_state.db.read(reads.sites, principal)
 
 
 @get("/site/{site_id:int}", opt=READ, responses=_errors(404), operation_id="ayyekaSite")
-async def site(site_id: Id, principal: PrincipalDep, app_state: AppStateDep) -> Site:
+async def site(site_id: Id, principal: PrincipalDep, app_state: AppStateDep) -> AyyekaSite:
     """One site (workspace). Another tenant's is not found."""
     return await app_state.db.read(reads.site, principal, site_id)
 
 
 @get("/device", opt=READ, responses=_errors(), operation_id="ayyekaDevices")
-async def devices(principal: PrincipalDep, app_state: AppStateDep) -> list[Device]:
+async def devices(principal: PrincipalDep, app_state: AppStateDep) -> list[AyyekaDevice]:
     """The devices: the sensors the token reaches (at most 10,000), by id."""
     return await app_state.db.read(reads.devices, principal)
 
 
 @get("/device/{device_id:int}", opt=READ, responses=_errors(404), operation_id="ayyekaDevice")
-async def device(device_id: Id, principal: PrincipalDep, app_state: AppStateDep) -> Device:
+async def device(device_id: Id, principal: PrincipalDep, app_state: AppStateDep) -> AyyekaDevice:
     """One device (sensor). Another tenant's is not found."""
     return await app_state.db.read(reads.device, principal, device_id)
 
 
 @get("/stream", opt=READ, responses=_errors(), operation_id="ayyekaStreams")
-async def streams(principal: PrincipalDep, app_state: AppStateDep) -> list[Stream]:
+async def streams(principal: PrincipalDep, app_state: AppStateDep) -> list[AyyekaStream]:
     """The streams: one per sensor and metric the token reaches (at most 10,000), in the unit values are served
     in (the token's preferred one, else the metric's canonical unit)."""
     return await app_state.db.read(reads.streams, principal)
 
 
 @get("/stream/{stream_id:int}", opt=READ, responses=_errors(404), operation_id="ayyekaStream")
-async def stream(stream_id: Id, principal: PrincipalDep, app_state: AppStateDep) -> Stream:
+async def stream(stream_id: Id, principal: PrincipalDep, app_state: AppStateDep) -> AyyekaStream:
     """One stream. Another tenant's is not found."""
     return await app_state.db.read(reads.stream, principal, stream_id)
 
@@ -143,7 +151,7 @@ async def sample_range(
     app_state: AppStateDep,
     from_date: FromDate = None,
     to_date: ToDate = None,
-) -> SampleBatch:
+) -> AyyekaSampleBatch:
     """The stream's samples with fromDate <= time < toDate, oldest first, at most 10,000; `has_more` says there
     are more: ask again from the last sample's time."""
     start, end = _window(from_date, to_date)
@@ -153,7 +161,7 @@ async def sample_range(
 
 
 @get("/stream/{stream_id:int}/sample/last", opt=READ, responses=_errors(404), operation_id="ayyekaSampleLast")
-async def sample_last(stream_id: Id, principal: PrincipalDep, app_state: AppStateDep) -> Sample:
+async def sample_last(stream_id: Id, principal: PrincipalDep, app_state: AppStateDep) -> AyyekaSample:
     """The stream's newest sample. 404 while it has none."""
     return await app_state.db.read(reads.last_sample, principal, stream_id)
 
@@ -167,7 +175,7 @@ async def sample_agg(
     time_frame: Annotated[int | None, QueryParameter(name="timeFrame", ge=0, le=1440)] = None,
     from_date: FromDate = None,
     to_date: ToDate = None,
-) -> AggregationBatch:
+) -> AyyekaAggregationBatch:
     """Min, max, avg, sum and the number of samples per frame of `timeFrame` minutes (10, 15, 20, 30 or 60) over
     [fromDate, toDate), from the same aggregates as /v1; frames start on whole multiples of their length, empty
     ones are left out. At most 10,000 frames a call; `has_more` says the window goes on."""
@@ -192,7 +200,7 @@ async def sample_batch(
     sample_after: Annotated[int | None, QueryParameter(name="sampleID", ge=0, le=MAX_SAMPLE_ID)] = None,
     backfill_hours: Annotated[int | None, QueryParameter(name="backfillHours", ge=0, le=MAX_BACKFILL_HOURS)] = None,
     agent: Annotated[str | None, QueryParameter(max_length=200)] = None,
-) -> SampleBatch:
+) -> AyyekaSampleBatch:
     """The next samples for this client, by id, at most 1,000; `has_more` says more are waiting. The client's
     position is kept in the database, so every process agrees on it. With `enableAck` (the default) the batch is
     leased for 60 s: asked again meanwhile, the same batch comes; POST /sample/batch/ack moves past it. With
@@ -234,7 +242,7 @@ async def sample_batch_backfill(
 
 
 @get("/sample/batch/status", opt=READ, responses=_errors(400, 404), operation_id="ayyekaSampleBatchStatus")
-async def sample_batch_status(principal: PrincipalDep, app_state: AppStateDep) -> Sample:
+async def sample_batch_status(principal: PrincipalDep, app_state: AppStateDep) -> AyyekaSample:
     """The last sample delivered to this client. 404 before the first batch."""
     return await app_state.db.read(reads.batch_status, principal)
 

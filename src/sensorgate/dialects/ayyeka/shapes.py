@@ -6,7 +6,7 @@ from __future__ import annotations
 import msgspec
 
 
-class Site(msgspec.Struct, kw_only=True):
+class AyyekaSite(msgspec.Struct, kw_only=True):
     """A workspace."""
 
     id: int
@@ -18,7 +18,7 @@ class Site(msgspec.Struct, kw_only=True):
     status: str
 
 
-class Device(msgspec.Struct, kw_only=True):
+class AyyekaDevice(msgspec.Struct, kw_only=True):
     """A sensor. sensorgate keeps no hardware ids but the serial, so `akid` is the serial and the cellular
     fields are empty."""
 
@@ -35,7 +35,7 @@ class Device(msgspec.Struct, kw_only=True):
     site_id: int
 
 
-class Stream(msgspec.Struct, kw_only=True):
+class AyyekaStream(msgspec.Struct, kw_only=True):
     """One series: a sensor's metric."""
 
     id: int
@@ -50,35 +50,35 @@ class Stream(msgspec.Struct, kw_only=True):
     device_id: int  # not Ayyeka's: which device the stream is of
 
 
-class Sample(msgspec.Struct, kw_only=True):
+class AyyekaSample(msgspec.Struct, kw_only=True):
     id: int
     sample_date: str
     stream_id: int
     value: str
 
 
-class SampleBatch(msgspec.Struct, kw_only=True):
+class AyyekaSampleBatch(msgspec.Struct, kw_only=True):
     has_more: bool
-    samples: list[Sample]
+    samples: list[AyyekaSample]
 
 
-class Aggregation(msgspec.Struct, kw_only=True):
+class AyyekaAggregation(msgspec.Struct, kw_only=True):
     min: str
     max: str
     avg: str
     sum: str
 
 
-class AggregatedSample(msgspec.Struct, kw_only=True):
+class AyyekaAggregatedSample(msgspec.Struct, kw_only=True):
     stream_id: int
     start_date: str
     number_of_samples: int
-    agg_values: Aggregation
+    agg_values: AyyekaAggregation
 
 
-class AggregationBatch(msgspec.Struct, kw_only=True):
+class AyyekaAggregationBatch(msgspec.Struct, kw_only=True):
     has_more: bool
-    samples: list[AggregatedSample]
+    samples: list[AyyekaAggregatedSample]
 
 
 class AyyekaError(msgspec.Struct, kw_only=True):
