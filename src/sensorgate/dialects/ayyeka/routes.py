@@ -50,9 +50,12 @@ FromDate = Annotated[int | None, QueryParameter(name="fromDate", ge=0, le=MAX_EP
 ToDate = Annotated[int | None, QueryParameter(name="toDate", ge=0, le=MAX_EPOCH, description="Unix time, seconds")]
 
 
+WHY_ERROR = "Ayyeka's error body; the status is the one /v1 would answer (docs/dialects.md)."
+
+
 def _errors(*statuses: int) -> dict[int, ResponseSpec]:
     codes = sorted({*statuses, 401, 403, 429, 503})
-    return {code: ResponseSpec(data_container=AyyekaError, generate_examples=False, description="") for code in codes}
+    return {code: ResponseSpec(data_container=AyyekaError, generate_examples=False, description=WHY_ERROR) for code in codes}
 
 
 def _now_ms() -> int:
