@@ -55,7 +55,8 @@ WHY_ERROR = "Ayyeka's error body; the status is the one /v1 would answer (docs/d
 
 def _errors(*statuses: int) -> dict[int, ResponseSpec]:
     codes = sorted({*statuses, 401, 403, 429, 503})
-    return {code: ResponseSpec(data_container=AyyekaError, generate_examples=False, description=WHY_ERROR) for code in codes}
+    spec = ResponseSpec(data_container=AyyekaError, generate_examples=False, description=WHY_ERROR)
+    return dict.fromkeys(codes, spec)
 
 
 def _now_ms() -> int:
