@@ -297,3 +297,20 @@ def test_each_client_has_its_own_position(world: World) -> None:
     got = _batch(one, "?enableAck=false")["samples"]
     assert _batch(one, "?enableAck=false")["samples"] == []
     assert _batch(two, "?enableAck=false")["samples"] == got
+
+
+def test_ayyeka_has_its_tag_and_can_be_turned_off(world: World, database_url: str, tmp_path: Any) -> None:
+    from litestar.testing import TestClient
+
+    from sensorgate.app import create_app
+    from tests.conftest import make_settings
+
+    paths = world.owner.get("/docs/openapi.json").json()["paths"]
+    assert paths["/v2.0/sample/batch"]["get"]["tags"] == ["ayyeka"]
+    assert paths["/auth/token"]["post"]["tags"] == ["ayyeka"]
+    app = create_app(make_settings(database_url, tmp_path, dialects="aranet"))
+    with TestClient(app=app) as off:
+        assert off.get("/v2.0/site").status_code == 404
+        assert off.post("/auth/token", data={"grant_type": "client_credentials"}).status_code == 404
+        paths = off.get("/docs/openapi.json").json()["paths"]
+        assert not [p for p in paths if p.startswith(("/v2.0/", "/auth/"))]
