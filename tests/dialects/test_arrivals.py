@@ -86,3 +86,43 @@ def test_batches_read_on_past_a_page_of_spans(world: World, monkeypatch: Any) ->
     assert [s["id"] for s in paged] == [s["id"] for s in whole]
     assert len(whole) == 7 * 24 * 4 + 24 + 3
     assert client.get("/v2.0/sample/batch/status").json()["id"] == whole[-1]["id"]
+
+
+def test_a_batch_sealing_while_another_is_sealed_waits_for_its_commit(database_url: str) -> None:
+    """The seal's row lock orders seqs by commit: B seals while A is sealed but not committed, so B waits, and
+    gets the next seq once A commits. On SQLite writers are serial anyway: this is PostgreSQL's case."""
+    import threading
+
+    import pytest
+
+    from sensorgate.measurements.arrivals import Arrival, seal
+
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite runs one writer at a time")
+    engine = create_engine(database_url)
+    try:
+        a_conn, b_conn = engine.connect(), engine.connect()
+        a, b = Arrival(), Arrival()
+        a.number(a_conn, 1)
+        seal(a_conn, a)  # sealed, not committed: the clock's row stays locked
+        b_done = threading.Event()
+
+        def second() -> None:
+            b.number(b_conn, 1)
+            seal(b_conn, b)
+            b_conn.commit()
+            b_done.set()
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        assert not b_done.wait(0.5), "the second batch sealed while the first was sealed and uncommitted"
+        a_conn.commit()
+        thread.join(10)
+        assert b_done.is_set()
+        with engine.connect() as conn:
+            seqs = dict(conn.exec_driver_sql("SELECT id, seq FROM arrivals").all())  # type: ignore[arg-type]
+        assert seqs[b.tokens[0]] == seqs[a.tokens[0]] + 1
+        a_conn.close()
+        b_conn.close()
+    finally:
+        engine.dispose()
