@@ -6,6 +6,7 @@ from sensorgate.audit import models as audit_models
 from sensorgate.credentials import models as credentials_models
 from sensorgate.credentials.oauth import models as oauth_models
 from sensorgate.jobs import models as jobs_models
+from sensorgate.measurements import models as measurements_models
 from sensorgate.sensors import models as sensors_models
 from sensorgate.usage import models as usage_models
 
@@ -15,6 +16,7 @@ __all__ = [
     "audit_models",
     "credentials_models",
     "jobs_models",
+    "measurements_models",
     "oauth_models",
     "sensors_models",
     "usage_models",

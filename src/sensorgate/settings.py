@@ -41,7 +41,7 @@ SECRET_FIELDS = ("secret_key", "hash_pepper", "master_key")
 
 
 # Every vendor dialect there is (src/sensorgate/dialects/); SENSORGATE_DIALECTS picks among them.
-DIALECTS = ("aranet", "akenza", "ardexa", "aquanow")
+DIALECTS = ("aranet", "akenza", "ardexa", "ayyeka", "aquanow")
 
 
 class SettingsError(Exception):

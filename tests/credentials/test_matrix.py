@@ -202,6 +202,57 @@ def probe_aranet(w: World, r: Report, cred: Cred) -> None:
         r.check(f"GET {path}", w.call(r.cred, "GET", path), status_for(cred, "data:read", True, 200), ARANET_ERROR)
 
 
+# The Ayyeka dialect (/v2.0) reaches exactly what /v1 does, its errors are {request_id, message}. -----------------
+AYYEKA_ERROR = {"request_id", "message"}
+
+
+def _streams_of(w: World) -> dict[int, list[int]]:
+    """sensor id -> its stream ids, as each organization's owner sees them."""
+    found: dict[int, list[int]] = {}
+    for workspace in ("acme", "evil"):
+        for stream in ok(w.owner(workspace).get("/v2.0/stream")):
+            found.setdefault(stream["device_id"], []).append(stream["id"])
+    return found
+
+
+def probe_ayyeka(w: World, r: Report, cred: Cred) -> None:
+    reached = sorted(w.ids[k] for k in SENSORS if cred.reaches(k))
+    for path in ("/v2.0/device", "/v2.0/stream"):
+        response = w.call(r.cred, "GET", path)
+        if r.check(f"GET {path}", response, status_for(cred, "data:read", True, 200), AYYEKA_ERROR):
+            found = sorted({item.get("device_id", item["id"]) for item in response.json()})
+            r.expect(f"GET {path}", found, reached)
+    streams = _streams_of(w)
+    window = {"fromDate": "0", "toDate": "253402300799"}
+    for key in SENSORS:
+        label = f"GET /v2.0/device/{{{key}}}"
+        response = w.call(r.cred, "GET", f"/v2.0/device/{w.ids[key]}")
+        if r.check(label, response, status_for(cred, "data:read", cred.reaches(key), 200), AYYEKA_ERROR):
+            r.expect(label, response.json()["serial_number"], SENSORS[key].serial)
+        elif response.status_code == 404:
+            r.same_as_ghost(label, response, w.call(r.cred, "GET", f"/v2.0/device/{GHOST}"))
+        label = f"GET /v2.0/stream/{{{key}}}/sample/range"
+        samples = 0
+        for stream in streams.get(w.ids[key], []):
+            path = f"/v2.0/stream/{stream}/sample/range"
+            response = w.call(r.cred, "GET", path, params=window)
+            if r.check(label, response, status_for(cred, "data:read", cred.reaches(key), 200), AYYEKA_ERROR):
+                r.expect(label, {x["stream_id"] for x in response.json()["samples"]} <= {stream}, True)
+                samples += len(response.json()["samples"])
+            elif response.status_code == 404:
+                ghost = w.call(r.cred, "GET", f"/v2.0/stream/{GHOST}/sample/range", params=window)
+                r.same_as_ghost(label, response, ghost)
+        if status_for(cred, "data:read", cred.reaches(key), 200) == 200:
+            r.expect(label + " has the points", samples >= len(TEMPERATURES), True)
+    label = "GET /v2.0/sample/batch"
+    response = w.call(r.cred, "GET", "/v2.0/sample/batch", params={"enableAck": "false", "sampleID": "0"})
+    if r.check(label, response, status_for(cred, "data:read", True, 200), AYYEKA_ERROR):
+        mine = {s for k in SENSORS if cred.reaches(k) for s in streams.get(w.ids[k], [])}
+        delivered = {x["stream_id"] for x in response.json()["samples"]}
+        r.expect(label + " only reached streams", delivered - mine, set())
+        r.expect(label + " something when reaching", bool(delivered), bool(mine))
+
+
 # The Aquanow dialect (/users/v1): a key lists the keys of the user who made it, never another user's or tenant's.
 # Creating and deleting need keys:write, the usage usage:read: no key here holds them. Errors are {"message"}. -----
 AQUANOW_ERROR = {"message"}
@@ -390,6 +441,7 @@ PROBES: dict[str, Callable[[World, Report, Cred], None]] = {
     "assets": probe_assets,
     "device-groups": probe_device_groups,
     "aranet": probe_aranet,
+    "ayyeka": probe_ayyeka,
     "aquanow": probe_aquanow,
     "create-sensor": probe_create_sensor,
     "patch-sensor": probe_patch_sensor,

@@ -20,7 +20,7 @@ from sensorgate.auth.scopes import Scope
 from sensorgate.kit.errors import BadRequest, Forbidden
 from sensorgate.kit.ids import MAX_ID, in_range
 from sensorgate.kit.times import parse_time
-from sensorgate.measurements import store, virtual
+from sensorgate.measurements import arrivals, store, virtual
 from sensorgate.measurements.writer import write_points
 from sensorgate.sensors import units
 
@@ -176,12 +176,17 @@ def ingest(conn: sa.Connection, principal: Principal, items: list[PointIn], now_
         if t > seen_sensor.get(sensor, -1):
             seen_sensor[sensor] = t
     problems.raise_if_any(len(items))
-    new = write_points(conn, rows)
-    computed = virtual.materialize(conn, {sid for sid, _ in rows}, min(t for _, t in rows), max(t for _, t in rows))
+    arrival = arrivals.Arrival()
+    new = write_points(conn, rows, arrival)
+    computed = virtual.materialize(
+        conn, {sid for sid, _ in rows}, min(t for _, t in rows), max(t for _, t in rows), arrival
+    )
     evaluate_alarms(conn, {**rows, **computed})
     store.touch_last_seen(conn, seen_sensor)
     newest_virtual: dict[int, int] = {}
     for series_id, t in computed:
         newest_virtual[series_id] = max(t, newest_virtual.get(series_id, t))
     store.touch_last_seen_of_series(conn, newest_virtual)
+    # Last: from here to the commit, other batches wait to seal (arrivals.py).
+    arrivals.seal(conn, arrival)
     return IngestOut(accepted=len(items), replaced=len(items) - new)

@@ -105,16 +105,27 @@ def count_points(conn: sa.Connection, series_id: int, low: int, high: int) -> in
     return int(found[0][0])
 
 
-def upsert_points(conn: sa.Connection, rows: dict[tuple[int, int], float]) -> None:
-    """Insert points; one that exists gets the new value, so a retried batch is harmless.
+def upsert_points(conn: sa.Connection, rows: list[tuple[int, int, float, int, int]]) -> None:
+    """Insert (series, t, value, arrival token, n); a point that exists gets the new value and the new arrival,
+    so a retried batch is harmless. The same value keeps its arrival: an identical re-send is no news.
 
     Every write of a batch (points here, then rollups, latest values and sensors) goes in key order: two batches
     over the same rows then lock them in the same order, and cannot deadlock on PostgreSQL."""
     executemany(
         conn,
-        "INSERT INTO points (series_id, t, value) VALUES (?, ?, ?) "
-        "ON CONFLICT (series_id, t) DO UPDATE SET value = excluded.value",
-        [(sid, t, value) for (sid, t), value in sorted(rows.items())],
+        "INSERT INTO points (series_id, t, value, arrival_id, arrival_n) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (series_id, t) DO UPDATE SET value = excluded.value, arrival_id = excluded.arrival_id, "
+        "arrival_n = excluded.arrival_n WHERE points.value <> excluded.value",
+        rows,
+    )
+
+
+def insert_spans(conn: sa.Connection, runs: list[tuple[int, int, int, int, int, int]]) -> None:
+    """Where a batch's points are (measurements/models.py, arrival_spans)."""
+    executemany(
+        conn,
+        "INSERT INTO arrival_spans (arrival_id, n_first, n_count, series_id, t_min, t_max) VALUES (?, ?, ?, ?, ?, ?)",
+        runs,
     )
 
 

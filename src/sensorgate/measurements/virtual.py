@@ -13,13 +13,16 @@ from collections import defaultdict
 import sqlalchemy as sa
 
 from sensorgate.measurements import store
+from sensorgate.measurements.arrivals import Arrival
 from sensorgate.measurements.writer import write_points
 from sensorgate.sensors.expressions import parse
 
 MAX_LOOKBACK_MS = 24 * 3_600_000
 
 
-def materialize(conn: sa.Connection, written: set[int], low: int, high: int) -> dict[tuple[int, int], float]:
+def materialize(
+    conn: sa.Connection, written: set[int], low: int, high: int, arrival: Arrival
+) -> dict[tuple[int, int], float]:
     """Compute and write the virtual points the written series feed; return them."""
     links = store.virtual_links(conn, written)
     inputs: dict[int, dict[str, int]] = defaultdict(dict)
@@ -31,7 +34,7 @@ def materialize(conn: sa.Connection, written: set[int], low: int, high: int) -> 
     for virtual_id, names in inputs.items():
         rows.update(_compute(conn, virtual_id, expression_of[virtual_id], names, low, high))
     if rows:
-        write_points(conn, rows)
+        write_points(conn, rows, arrival)
     return rows
 
 

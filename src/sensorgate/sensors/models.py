@@ -97,6 +97,11 @@ points = sa.Table(
     sa.Column("series_id", sa.Integer, primary_key=True),
     sa.Column("t", sa.BigInteger, primary_key=True),
     sa.Column("value", sa.Float, nullable=False),
+    # The point's arrival id, by its batch's arrival row and its index in the batch (measurements/arrivals.py).
+    # A changed value takes the arrival of the batch that changed it; an identical re-send keeps the old one.
+    # No index: the batch's spans (arrival_spans) find its points, at one row per series instead of per point.
+    sa.Column("arrival_id", sa.BigInteger, nullable=True),
+    sa.Column("arrival_n", sa.Integer, nullable=True),
     sqlite_with_rowid=False,
 )
 
