@@ -4,7 +4,6 @@ in aquanow_shapes.py; refusals come in Aquanow's error shape."""
 
 from __future__ import annotations
 
-import itertools
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,8 +30,16 @@ from tests.dialects.conftest import Client, World
 KEYS = "/users/v1/apiKey"
 USAGE = "/users/v1/apiKeyUsage"
 MANAGER = ["data:read", "keys:read", "keys:write", "usage:read"]
-# Each request of a test gets a nonce of its own: two in one millisecond would be a replay.
-_nonces = itertools.count(now_ms())
+_last_nonce = 0
+
+
+def fresh_nonce() -> int:
+    """The time now in epoch ms, as a client sends it, but never one given before: two requests in one millisecond
+    would be a replay. Taken when the request is made, not when the module is imported, since a suite's later
+    tests run minutes after collection, past the 300 s window."""
+    global _last_nonce
+    _last_nonce = max(now_ms(), _last_nonce + 1)
+    return _last_nonce
 
 
 @dataclass
@@ -46,7 +53,7 @@ class Signer:
 
     def call(self, method: str, path: str, nonce: int | None = None, **kwargs: Any) -> Response:
         client = TestClient(app=self.app, base_url="https://testserver.local")
-        nonce = next(_nonces) if nonce is None else nonce
+        nonce = fresh_nonce() if nonce is None else nonce
         headers = signed_headers(self.public_id, self.secret, method, path, nonce=nonce)
         return client.request(method, path, headers=headers, **kwargs)
 
@@ -286,7 +293,7 @@ def test_usage_needs_usage_read(world: World) -> None:
 
 def test_bad_signatures_and_replayed_nonces_are_refused_in_aquanows_shape(world: World) -> None:
     caller = signer(world)
-    nonce = next(_nonces)
+    nonce = fresh_nonce()
     assert caller.call("GET", KEYS, nonce=nonce).status_code == 200
     shapes.error(caller.call("GET", KEYS, nonce=nonce), 401, "replayed nonce")
     shapes.error(caller.call("GET", KEYS, nonce=now_ms() - 3_600_000), 401, "stale nonce")
