@@ -14,11 +14,11 @@ from sensorgate.accounts import store as accounts_store
 from sensorgate.auth.principal import Principal
 from sensorgate.auth.scopes import Scope
 from sensorgate.credentials import plans
+from sensorgate.credentials.lifetimes import MAX_LIFETIME_DAYS
 from sensorgate.credentials.schemas import LimitsIn
 from sensorgate.kit.wire import Input
 
 MAX_ACTIVE_KEYS = 1000
-MAX_LIFETIME_DAYS = 3650
 
 
 class PolicyOut(msgspec.Struct, rename="camel"):
