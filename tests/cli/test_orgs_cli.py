@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -80,14 +81,24 @@ def test_the_keys_of_the_organization_get_its_plan(data_dir: Path) -> None:
     assert statuses == [200, 200, 429] and policy == '"window";q=2;w=3600'
 
 
-def test_orgs_set_shows_and_changes_the_key_policy(data_dir: Path) -> None:
-    shown = invoke(["orgs", "set", "acme", "--json"], data_dir)
+def test_orgs_limits_shows_and_changes_the_key_policy(data_dir: Path) -> None:
+    shown = invoke(["orgs", "limits", "acme", "--json"], data_dir)
     assert shown.exit_code == 0, shown.output
     assert json.loads(shown.output)["maxActiveKeysPerUser"] == 5
-    changed = invoke(["orgs", "set", "acme", "--max-active-keys", "3", "--max-key-lifetime-days", "90"], data_dir)
+    changed = invoke(["orgs", "limits", "acme", "--active-keys", "3", "--lifetime-days", "90"], data_dir)
     assert changed.exit_code == 0, changed.output
     assert "active keys per user: 3" in changed.output and "longest key lifetime: 90 days" in changed.output
-    bad = invoke(["orgs", "set", "acme", "--max-active-keys", "0"], data_dir)
-    assert bad.exit_code != 0 and "--max-active-keys" in flat(bad.output)
-    missing = invoke(["orgs", "set", "nobody"], data_dir)
+    bad = invoke(["orgs", "limits", "acme", "--active-keys", "0"], data_dir)
+    assert bad.exit_code != 0 and "--active-keys" in flat(bad.output)
+    missing = invoke(["orgs", "limits", "nobody"], data_dir)
     assert missing.exit_code != 0 and "no organization 'nobody'" in flat(missing.output)
+
+
+def test_orgs_set_the_former_name_still_works_and_is_not_listed(data_dir: Path) -> None:
+    former = ["orgs", "set", "acme", "--max-active-keys", "7", "--max-key-lifetime-days", "30", "--json"]
+    changed = invoke(former, data_dir)
+    assert changed.exit_code == 0, changed.output
+    found = json.loads(changed.output)
+    assert (found["maxActiveKeysPerUser"], found["maxKeyLifetimeDays"]) == (7, 30)
+    listed = invoke(["orgs", "--help"], data_dir).output
+    assert re.search(r"^\s+limits\s", listed, re.MULTILINE) and not re.search(r"^\s+set\s", listed, re.MULTILINE)
