@@ -102,3 +102,20 @@ def test_orgs_set_the_former_name_still_works_and_is_not_listed(data_dir: Path) 
     assert (found["maxActiveKeysPerUser"], found["maxKeyLifetimeDays"]) == (7, 30)
     listed = invoke(["orgs", "--help"], data_dir).output
     assert re.search(r"^\s+limits\s", listed, re.MULTILINE) and not re.search(r"^\s+set\s", listed, re.MULTILINE)
+
+
+def test_the_command_the_409_names_raises_the_limit(data_dir: Path) -> None:
+    assert invoke(["orgs", "limits", "acme", "--active-keys", "1"], data_dir).exit_code == 0
+    env = {"SENSORGATE_MODE": "dev", "SENSORGATE_DATA_DIR": str(data_dir)}
+    with TestClient(create_app(load_settings(env, scheduler=False))) as client:
+        login = client.post("/v1/auth/login", json={"email": "ann@acme.example", "password": "a-long-enough-password"})
+        assert login.status_code == 200, login.text
+        client.headers["X-CSRF-Token"] = login.json()["csrfToken"]
+        assert client.post("/v1/keys", json={"name": "first"}).status_code == 201
+        refused = client.post("/v1/keys", json={"name": "second"})
+        assert refused.status_code == 409
+        advice = re.search(r"sensorgate (orgs limits acme --active-keys) N", refused.json()["message"])
+        assert advice, refused.json()["message"]
+        raised = invoke([*advice.group(1).split(), "2"], data_dir)
+        assert raised.exit_code == 0 and "active keys per user: 2" in raised.output
+        assert client.post("/v1/keys", json={"name": "second"}).status_code == 201
