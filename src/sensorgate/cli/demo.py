@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -65,7 +65,8 @@ def seed(count: int, days: int, interval: int, db_url: str | None) -> None:
         info = seed_demo(db, settings)
         plan, written = seed_with_progress(db, count, days, interval)
     console.print(summary(plan, written), soft_wrap=True)
-    console.print(f"log in as {info.email}; the password is in {Path(settings.data_dir) / 'demo.json'}", soft_wrap=True)
+    kept = os.path.join(settings.data_dir, "demo.json")
+    console.print(f"log in as {info.email}; the password is in {kept}", soft_wrap=True)
 
 
 def seed_with_progress(

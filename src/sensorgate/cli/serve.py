@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -36,7 +35,7 @@ def serve(db_url: str | None, host: str, port: int, workers: int, demo: bool, ru
     if db_url:
         os.environ["SENSORGATE_DATABASE_URL"] = db_url
     # Workers re-read settings from the environment; pin the data dir so they find demo secrets.
-    os.environ["SENSORGATE_DATA_DIR"] = str(Path(settings.data_dir).resolve())
+    os.environ["SENSORGATE_DATA_DIR"] = os.path.abspath(settings.data_dir)
     prepared = _prepare_database(settings, migrate_first=demo or run_migrations, demo=demo)
     if workers > 1:
         _multiprocess_metrics(settings)
@@ -117,6 +116,7 @@ def _prepare_database(settings: Settings, *, migrate_first: bool, demo: bool) ->
 def _multiprocess_metrics(settings: Settings) -> None:
     """Each worker writes its metrics to files here, and /metrics in any worker sums them all."""
     import shutil
+    from pathlib import Path
 
     directory = Path(settings.data_dir).resolve() / "prometheus"
     shutil.rmtree(directory, ignore_errors=True)
