@@ -219,5 +219,10 @@ def _print_log(trail: KeyLog) -> None:
         if entry.actor_key:
             parts.append(f"by key {entry.actor_key}")
         if entry.details:
-            parts.append(", ".join(f"{k} {v}" for k, v in entry.details.items()))
+            parts.append("; ".join(f"{k} {_shown(v)}" for k, v in entry.details.items()))
         console.print(escape("  ".join(parts)), soft_wrap=True)
+
+
+def _shown(value: object) -> str:
+    # ["can_renew", "name"] as can_renew, name: the log is read, not parsed (--json and --csv are for that).
+    return ", ".join(str(item) for item in value) if isinstance(value, list) else str(value)
