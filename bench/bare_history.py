@@ -1,8 +1,11 @@
-"""A hand-written bare ASGI app serving a history page: the baseline for the history figure of bench/data.py.
+"""A hand-written bare ASGI app serving a history page and latest values: the baselines for the history and
+latest figures of bench/data.py.
 
 GET /v1/measurements?sensor=S&metric=M&from=ISO&to=ISO&limit=N runs the same points query as sensorgate
 with the `sqlite3` module on the same database file, and answers the same JSON shape, encoded with orjson:
 {"items": [{"sensor", "metric", "time", "value"}, ...], "next": <signed cursor or null>}.
+GET /v1/measurements/latest?sensor=S1,S2,... runs the same two queries as sensorgate (the sensors' series with
+their units and intervals, then the `latest` rows of those series) and answers the same shape with novelty.
 No authentication, no validation beyond what the query needs: it is the floor, not a competitor.
 
 Run it under granian with the same settings as `sensorgate serve` (see sensorgate/cli/serve.py); orjson
@@ -31,6 +34,11 @@ POINTS_SQL = (
     "SELECT series_id, t, value FROM points WHERE series_id IN (?) AND t >= ? AND t < ? ORDER BY series_id, t LIMIT ?"
 )
 SERIES_SQL = "SELECT id FROM series WHERE sensor_id = ? AND metric = ?"
+LATEST_SERIES_SQL = (
+    "SELECT s.id, s.sensor_id, s.metric, s.unit, sn.interval FROM series s JOIN sensors sn ON sn.id = s.sensor_id "
+    "WHERE s.sensor_id IN ({}) ORDER BY s.id"
+)
+LATEST_SQL = "SELECT series_id, t, value FROM latest WHERE series_id IN ({}) ORDER BY series_id"
 JSON = [(b"content-type", b"application/json")]
 DAY_MS = 86_400_000
 
@@ -85,6 +93,25 @@ def history(query: dict[str, str]) -> tuple[int, bytes]:
     return 200, orjson.dumps({"items": items, "next": following})
 
 
+def latest(query: dict[str, str]) -> tuple[int, bytes]:
+    sensors = [int(part) for part in query["sensor"].split(",")]
+    conn = connection()
+    series = {
+        row[0]: row for row in conn.execute(LATEST_SERIES_SQL.format(",".join("?" * len(sensors))), sensors).fetchall()
+    }
+    rows = conn.execute(LATEST_SQL.format(",".join("?" * len(series))), list(series)).fetchall()
+    now = int(datetime.now(UTC).timestamp() * 1000)
+    items = []
+    for series_id, t, value in rows:
+        _, sensor, metric, unit, interval = series[series_id]
+        age = now - t
+        novelty = "old" if age > 6 * interval * 1000 else "expiring" if age > 3 * interval * 1000 else "new"
+        items.append(
+            {"sensor": sensor, "metric": metric, "unit": unit, "time": iso(t), "value": value, "novelty": novelty}
+        )
+    return 200, orjson.dumps({"items": items})
+
+
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if scope["type"] == "lifespan":
         while True:
@@ -102,6 +129,8 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         more = message.get("more_body", False)
     if scope["path"] == "/health":
         status, body = 200, b'{"status":"ok"}'
+    elif scope["path"] == "/v1/measurements/latest":
+        status, body = latest(dict(parse_qsl(scope["query_string"].decode())))
     elif scope["path"].rstrip("/") == "/v1/measurements":
         status, body = history(dict(parse_qsl(scope["query_string"].decode())))
     else:

@@ -20,6 +20,8 @@ from typing import Any
 import msgspec
 from harness import HOST, BenchError
 
+from sensorgate.kit.times import format_time
+
 MINUTE_MS = 60_000
 DAY_MS = 86_400_000
 METRIC = "temperature"
@@ -132,10 +134,16 @@ def batches(start_ms: int, minutes: int, count: int, batch: int) -> Iterator[lis
         yield pending
 
 
-def backfill_body(pairs: list[tuple[int, int]], sensors: list[int], start_ms: int) -> bytes:
-    """A backfill body; times in epoch seconds (the API takes them, and they are cheapest to parse)."""
+def backfill_body(pairs: list[tuple[int, int]], sensors: list[int], start_ms: int, iso: bool = False) -> bytes:
+    """A backfill body; times in epoch seconds (the API takes them, and they are cheapest to parse), or with
+    `iso` as ISO 8601 strings with milliseconds, as most clients write them (2026-11-22T03:50:00.000Z)."""
     base = start_ms // 1000
-    items = [{"sensor": sensors[k], "metric": METRIC, "value": value_at(m, k), "time": base + m * 60} for m, k in pairs]
+    items: list[dict[str, Any]] = [
+        {"sensor": sensors[k], "metric": METRIC, "value": value_at(m, k), "time": base + m * 60} for m, k in pairs
+    ]
+    if iso:
+        for item in items:
+            item["time"] = format_time(item["time"] * 1000)
     return _encode({"items": items})
 
 

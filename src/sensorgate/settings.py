@@ -43,7 +43,7 @@ DEMO_FILES = ("secrets.json", "demo.json")
 
 
 # Every vendor dialect there is (src/sensorgate/dialects/); SENSORGATE_DIALECTS picks among them.
-DIALECTS = ("aranet", "akenza", "ardexa")
+DIALECTS = ("aranet", "akenza", "ardexa", "aquanow")
 
 
 class SettingsError(Exception):

@@ -153,6 +153,7 @@ class World:
     secrets: dict[str, str] = field(default_factory=dict)
     alarms: dict[int, tuple[str, bool]] = field(default_factory=dict)  # id -> (sensor, active)
     numbers: Iterator[int] = field(default_factory=itertools.count)
+    issuers: dict[str, str] = field(default_factory=dict)  # credential -> the email of the user who made it
 
     def call(self, cred: str, method: str, path: str, **kwargs: Any) -> Response:
         return self.keys.request(method, path, headers={"X-API-Key": self.secrets[cred]}, **kwargs)
@@ -331,17 +332,19 @@ def issue_keys(world: World, db: Any) -> None:
     """Every credential, made through POST /v1/keys by an owner of its organization."""
     # A user holds at most 5 active keys, so each organization's come from several owners, five apiece.
     issued = {"acme": 0, "evil": 0}
+    issuer = {"acme": "", "evil": ""}
     for name, cred in CREDS.items():
         organization = cred.binding.organization
         client = world.owners[organization]
         if issued[organization] % 5 == 0:
-            email = f"issuer{issued[organization]}@{organization}.example"
-            add_user(db, email, organization)
-            login(client, email)
+            issuer[organization] = f"issuer{issued[organization]}@{organization}.example"
+            add_user(db, issuer[organization], organization)
+            login(client, issuer[organization])
         issued[organization] += 1
         # A few hundred calls per key in seconds: a plan's rate limit must not be what the matrix measures.
         body = {"name": name, "scopes": sorted(cred.scopes), "limits": UNLIMITED, **cred.binding.fields}
         world.secrets[name] = ok(client.post("/v1/keys", json=body))["secret"]
+        world.issuers[name] = issuer[organization]
     login(world.owners["acme"], "ann@acme.example")
     login(world.owners["evil"], "eve@evil.example")
 

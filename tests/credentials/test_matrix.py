@@ -202,6 +202,24 @@ def probe_aranet(w: World, r: Report, cred: Cred) -> None:
         r.check(f"GET {path}", w.call(r.cred, "GET", path), status_for(cred, "data:read", True, 200), ARANET_ERROR)
 
 
+# The Aquanow dialect (/users/v1): a key lists the keys of the user who made it, never another user's or tenant's.
+# Creating and deleting need keys:write, the usage usage:read: no key here holds them. Errors are {"message"}. -----
+AQUANOW_ERROR = {"message"}
+
+
+def probe_aquanow(w: World, r: Report, cred: Cred) -> None:
+    for method, params in (("POST", {}), ("DELETE", {"key": "sgp_" + "0" * 28})):
+        response = w.call(r.cred, method, "/users/v1/apiKey", params=params)
+        r.check(f"{method} /users/v1/apiKey", response, status_for(cred, "keys:write", True, 200), AQUANOW_ERROR)
+    response = w.call(r.cred, "GET", "/users/v1/apiKeyUsage")
+    r.check("GET /users/v1/apiKeyUsage", response, status_for(cred, "usage:read", True, 200), AQUANOW_ERROR)
+    # Listed after the refused create: the user's five keys, and nothing new among them.
+    response = w.call(r.cred, "GET", "/users/v1/apiKey")
+    siblings = sorted(w.secrets[n][:8] for n, issuer in w.issuers.items() if issuer == w.issuers[r.cred])
+    if r.check("GET /users/v1/apiKey", response, status_for(cred, "keys:read", True, 200), AQUANOW_ERROR):
+        r.expect("GET /users/v1/apiKey", sorted(k["key"] for k in response.json()), siblings)
+
+
 # Write probes. Each checks afterwards that a refused write wrote nothing, and leaves the world as it found it:
 # what could delete or move something aims at a throwaway copy made by the owner, so that a wrongly accepted
 # write cannot take the world (and every later probe) down with it. ------------------------------------------
@@ -372,6 +390,7 @@ PROBES: dict[str, Callable[[World, Report, Cred], None]] = {
     "assets": probe_assets,
     "device-groups": probe_device_groups,
     "aranet": probe_aranet,
+    "aquanow": probe_aquanow,
     "create-sensor": probe_create_sensor,
     "patch-sensor": probe_patch_sensor,
     "delete-sensor": probe_delete_sensor,

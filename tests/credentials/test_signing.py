@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from litestar import Litestar
 from litestar.testing import TestClient
+from prometheus_client import REGISTRY
 
 from sensorgate.app import create_app
 from sensorgate.credentials.signing import canonical
@@ -232,3 +233,32 @@ def test_a_replay_to_another_process_is_refused_through_redis(
         headers = signed_headers(public_id, secret, "GET", "/v1/sensors")
         assert one.get("/v1/sensors", headers=headers).status_code == 200
         assert_error(other.get("/v1/sensors", headers=headers), 401, "replayed nonce")
+
+
+def refusals_counted(reason: str) -> float:
+    return REGISTRY.get_sample_value("sensorgate_key_refusals_total", {"reason": reason}) or 0.0
+
+
+def test_metrics_count_each_signed_refusal_by_its_real_reason(owner: Client, app: Litestar) -> None:
+    _, public_id, secret = signing_key(owner)
+    good = signed_headers(public_id, secret, "GET", "/v1/sensors")
+    stale = signed_headers(public_id, secret, "GET", "/v1/sensors", nonce=now_ms() - 400_000)
+    cases = [
+        ({**good, "X-Signature": "0" * 96}, "signature"),
+        (stale, "stale nonce"),
+        ({**good, "X-API-Key": "sgp_" + "0" * 28}, "unknown"),
+        ({**good, "X-Nonce": "yesterday"}, "malformed"),
+    ]
+    with TestClient(app=app, base_url="https://testserver.local") as client:
+        assert client.get("/v1/sensors", headers=good).status_code == 200
+        for headers, reason in [*cases, (good, "replayed")]:
+            before = refusals_counted(reason)
+            assert client.get("/v1/sensors", headers=headers).status_code == 401
+            assert refusals_counted(reason) == before + 1, reason
+
+
+def test_a_public_id_without_a_signature_is_told_to_sign(owner: Client, app: Litestar) -> None:
+    _, public_id, _ = signing_key(owner)
+    with TestClient(app=app, base_url="https://testserver.local") as client:
+        response = client.get("/v1/sensors", headers={"X-API-Key": public_id})
+    assert_error(response, 401, "signing key's public id: sign the request with X-Nonce and X-Signature")

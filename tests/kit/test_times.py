@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sensorgate.kit import times
 from sensorgate.kit.times import MAX_TIME_MS, Duration, format_time, iso, parse_duration, parse_time, parse_tz
 
 NOV_22 = 1_795_305_600_000  # 2026-11-22T00:00:00Z
@@ -72,6 +73,20 @@ def test_parse_time_rejects(text: str, problem: str) -> None:
     with pytest.raises(ValueError, match=r"^from: ") as caught:
         parse_time(text, "from")
     assert problem in str(caught.value)
+
+
+@given(st.integers(min_value=0, max_value=MAX_TIME_MS), st.booleans())
+def test_the_fast_path_reads_the_common_shapes_as_the_general_path_does(ms: int, with_millis: bool) -> None:
+    text = format_time(ms) if with_millis else format_time(ms - ms % 1000)[:19] + "Z"
+    assert times._common_iso(text) == times._any_time(text, "time") == parse_time(text)
+
+
+@given(st.text(alphabet="0123456789-T:.Z٢", min_size=20, max_size=24))
+def test_the_fast_path_never_takes_what_the_general_path_refuses(text: str) -> None:
+    """Whatever the fast path reads, the general path reads the same; the rest it leaves to the general path."""
+    fast = times._common_iso(text)
+    if fast is not None:
+        assert times._any_time(text, "time") == fast
 
 
 def test_parse_time_error_shortens_long_input() -> None:

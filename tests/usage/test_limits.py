@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -192,3 +193,57 @@ def test_bad_limits_are_400_and_create_nothing(owner: Client, limits: dict[str, 
     before = len(owner.get("/v1/keys").json()["items"])
     assert_error(owner.post("/v1/keys", json={"name": "bad", "limits": limits}), 400, message)
     assert len(owner.get("/v1/keys").json()["items"]) == before
+
+
+@pytest.mark.redis
+def test_blocks_of_redis_slots_keep_a_larger_limit_exact_across_two_apps(
+    owner: Client, settings: Settings, tmp_path: Path, redis_url: str
+) -> None:
+    """Each process takes slots from Redis in blocks (usage/credit_blocks.py); the limit still holds exactly."""
+    shared = make_settings(settings.database_url or "", tmp_path, redis_url=redis_url)
+    redis.Redis.from_url(redis_url).flushdb()
+    key = create(owner, limits={"requests": 300, "window": "PT1H"})
+    with as_key(create_app(shared), key["secret"]) as one, as_key(create_app(shared), key["secret"]) as two:
+
+        def burst(client: Client) -> list[int]:
+            return [client.get("/v1/sensors").status_code for _ in range(250)]
+
+        with ThreadPoolExecutor(2) as pool:
+            statuses = [s for found in pool.map(burst, (one, two)) for s in found]
+    assert (statuses.count(200), statuses.count(429)) == (300, 200)
+
+
+@pytest.mark.redis
+def test_within_a_block_the_headers_count_down_and_the_report_counts_requests(
+    owner: Client, settings: Settings, tmp_path: Path, redis_url: str
+) -> None:
+    shared = make_settings(settings.database_url or "", tmp_path, redis_url=redis_url)
+    redis.Redis.from_url(redis_url).flushdb()
+    key = create(owner, limits={"requests": 100_000, "window": "PT1H"})
+    app = create_app(shared)
+    with as_key(app, key["secret"]) as client:
+        counted = [remaining(client.get("/v1/sensors")) for _ in range(120)]
+        assert counted == list(range(99_999, 99_999 - 120, -1))  # one less per request, block or not
+        limiter = app.state.sensorgate.limits
+        credits = limiter._credits[key["id"]]
+        assert credits.size > 1  # the burst was served from blocks
+        counts = client.blocking_portal.call(limiter.counts, key["id"], limiter._plans[key["id"]].plan)
+    assert counts is not None and counts.window_used == 120  # what this process holds is not "used"
+
+
+@pytest.mark.redis
+def test_a_slow_client_takes_one_slot_at_a_time(
+    owner: Client, settings: Settings, tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A block is sized to the demand: a client slower than a block's hold wastes no slot."""
+    monkeypatch.setattr("sensorgate.usage.credit_blocks.HOLD_SECONDS", 0.05)
+    shared = make_settings(settings.database_url or "", tmp_path, redis_url=redis_url)
+    store = redis.Redis.from_url(redis_url)
+    store.flushdb()
+    key = create(owner, limits={"requests": 100_000, "window": "PT1H"})
+    with as_key(create_app(shared), key["secret"]) as client:
+        for _ in range(4):
+            assert client.get("/v1/sensors").status_code == 200
+            time.sleep(0.06)
+    counters = [int(store.get(name) or 0) for name in store.keys("*window*")]
+    assert sum(counters) == 4

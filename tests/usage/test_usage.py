@@ -135,7 +135,7 @@ def test_usage_per_day(owner: Client, app: Litestar) -> None:
         "key": busy["id"], "name": "integration", "kind": "api_key", "requests": 3, "refused": 1,
         "points": 0, "errors": 0, "dailyLimit": 1000, "limits": {"daily": 1000}, "revoked": False,
         "plan": {"requests": 1_000_000, "window": "PT15M", "daily": 1000, "tokens": 15},
-        "windowUsed": 3, "dailyUsed": 3,
+        "windowUsed": 3, "dailyUsed": 3, "publicId": None,
     }  # fmt: skip
     assert (by_key[idle["id"]]["requests"], by_key[idle["id"]]["dailyLimit"]) == (0, None)
     yesterday = (utcnow() - timedelta(days=1)).date().isoformat()

@@ -16,7 +16,8 @@ from litestar.testing import TestClient
 from sensorgate.app import create_app
 from sensorgate.settings import Settings
 from sensorgate.web.logs import JsonFormatter
-from tests.conftest import PASSWORD, add_user, make_settings
+from tests.conftest import PASSWORD, add_user, assert_error, login, make_settings
+from tests.credentials.test_keys_api import as_key, create
 
 Client = TestClient[Litestar]
 
@@ -138,3 +139,35 @@ def test_a_client_that_disconnects_mid_upload_is_one_info_line(
     assert entry["requestId"] == "gone-1" and entry["path"] == path and "exception" not in entry
     [line] = access_lines(access_stream)
     assert line["status"] == 499 and line["requestId"] == "gone-1"
+
+
+def test_a_line_names_the_credential_its_refusal_and_the_error_id(
+    logged_client: Client, access_stream: io.StringIO
+) -> None:
+    """Which key made a request, why it was refused and the error's errorId, so an operator can follow a
+    complaint from a client's error object to the log; never the secret."""
+    client = logged_client
+    add_user(client.app.state.sensorgate.db, "ann@acme.example", "acme")
+    login(client, "ann@acme.example")
+    reader = create(client, scopes=["data:read"])
+    signer = create(client, kind="signing_key")
+    start = len(access_lines(access_stream))
+    with as_key(client.app, reader["secret"]) as key:
+        assert key.get("/v1/sensors").status_code == 200
+        refused = assert_error(key.post("/v1/sensors", json={"name": "x"}), 403)
+    with as_key(client.app, "sgk_" + "0" * 28) as stranger:
+        unknown = assert_error(stranger.get("/v1/sensors"), 401)
+    with as_key(client.app, signer["publicId"]) as unsigned:
+        unsigned.get("/v1/sensors")
+    used, scope, made_up, public_id = access_lines(access_stream)[start:]
+    assert (used["credentialId"], used["credentialKind"], used["refusal"], used["errorId"]) == (
+        reader["id"],
+        "api_key",
+        None,
+        None,
+    )
+    assert (scope["credentialId"], scope["refusal"], scope["errorId"]) == (reader["id"], "scope", refused["errorId"])
+    assert (made_up["credentialId"], made_up["credentialKind"], made_up["refusal"]) == (None, "api_key", "malformed")
+    assert made_up["errorId"] == unknown["errorId"]
+    assert public_id["refusal"] == "malformed" and public_id["status"] == 401
+    assert reader["secret"] not in access_stream.getvalue()

@@ -9,6 +9,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from sensorgate.app import create_app
+from sensorgate.auth.refusals import Refusal
 from tests.conftest import assert_error, make_settings
 
 Client = TestClient[Litestar]
@@ -44,6 +45,13 @@ def test_metrics_count_requests_by_route_template_and_status(client: Client) -> 
     assert 'route="<unmatched>",status="404"' in text
     assert "some-org" not in text
     assert "sensorgate_http_request_duration_seconds_bucket" in text
+
+
+def test_the_refusal_metric_lists_every_reason_in_its_help(client: Client) -> None:
+    text = client.get("/metrics").text
+    help_line = next(line for line in text.splitlines() if line.startswith("# HELP sensorgate_key_refusals_total"))
+    listed = help_line.split("(", 1)[1].rstrip(")").split(", ")
+    assert sorted(listed) == sorted(reason.value for reason in Refusal)
 
 
 def test_metrics_need_the_token_when_one_is_set(database_url: str, tmp_path: Path) -> None:

@@ -72,10 +72,10 @@ def test_each_operation_says_what_it_accepts(document: dict[str, Any]) -> None:
         assert (method, path) in anyone or op.get("security"), (method, path)
 
 
-# The vendor dialects answer errors in the vendors' shapes (Aranet's {"error": [...]}, its plain-text 401):
-# docs/dialects.md states them and tests/dialects checks them against the vendors' schemas; their OpenAPI entries
-# do not describe those shapes yet (tests/web/fuzz.toml says the same).
-DIALECT_PATHS = ("/api/v1/", "/v3/")
+# The vendor dialects answer errors in the vendors' shapes (Aranet's {"error": [...]}, its plain-text 401; Aquanow's
+# {"message"}): docs/dialects.md states them and tests/dialects checks them against the vendors' schemas; their
+# OpenAPI entries do not describe those shapes yet (tests/web/fuzz.toml says the same).
+DIALECT_PATHS = ("/api/v1/", "/v3/", "/users/v1/")
 
 
 def test_every_error_is_documented_with_the_error_object(document: dict[str, Any]) -> None:

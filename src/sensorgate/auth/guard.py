@@ -27,7 +27,7 @@ from litestar.datastructures import Cookie
 from sensorgate.auth.principal import Principal
 from sensorgate.auth.refusals import CredentialRefused, Refusal
 from sensorgate.kit import metrics
-from sensorgate.kit.context import CREDENTIAL_KEY, RATE_LIMIT_KEY, RATE_VERDICT_KEY
+from sensorgate.kit.context import CREDENTIAL_KEY, RATE_LIMIT_KEY, RATE_VERDICT_KEY, get_context
 from sensorgate.kit.errors import Forbidden, TooManyRequests, Unauthorized
 from sensorgate.kit.times import utcnow
 
@@ -131,8 +131,13 @@ class Guard:
                     raise CredentialRefused(error, Refusal.LIMIT, principal.credential_id)
         except CredentialRefused as refused:
             charge(refused, self.usage, address, user_agent)
+            context = get_context(request.scope)
+            context.credential_id, context.refusal = refused.credential_id, refused.reason
+            context.credential_kind = scheme_kind(request, secret)
             raise refused.error from None
         self.usage.used(principal.credential_id, address, user_agent, scope_used(request))
+        context = get_context(request.scope)
+        context.credential_id, context.credential_kind = principal.credential_id, principal.kind
         # web/middleware.py charges the answer's points, or its error, to the credential.
         request.scope[CREDENTIAL_KEY] = principal.credential_id  # type: ignore[literal-required]
         return principal
@@ -141,10 +146,10 @@ class Guard:
         self, request: Request[Any, Any, Any], secret: str, address: str, user_agent: str | None
     ) -> Principal:
         """One branch per credential scheme; each yields the credential's Principal or raises CredentialRefused."""
-        if "x-signature" in request.headers:
+        kind = scheme_kind(request, secret)
+        if kind == "signing_key":
             return await self.signed.verify(request, secret, address, user_agent, utcnow())
-        if secret.count(".") == 2:
-            # A JWT (header.payload.signature): an OAuth access token. Keys and public ids never hold a dot.
+        if kind == "oauth_client":
             return await self.access_tokens.verify(secret, address, user_agent, utcnow())
         return await self.api_keys.verify(secret, address, user_agent, utcnow())
 
@@ -184,6 +189,16 @@ def session_cookies(token: str, csrf_token: str, max_age: int, secure: bool) -> 
         Cookie(key=SESSION_COOKIE, value=token, httponly=True, samesite="lax", secure=secure, max_age=max_age),
         Cookie(key=CSRF_COOKIE, value=csrf_token, httponly=False, samesite="strict", secure=secure, max_age=max_age),
     ]
+
+
+def scheme_kind(request: Request[Any, Any, Any], secret: str) -> str:
+    """The credential kind a presented secret claims to be, by its form: a signed request's public id, an OAuth
+    access token (a JWT: header.payload.signature; keys and public ids never hold a dot), or an API key."""
+    if "x-signature" in request.headers:
+        return "signing_key"
+    if secret.count(".") == 2:
+        return "oauth_client"
+    return "api_key"
 
 
 def charge(refused: CredentialRefused, usage: Usage, address: str | None, user_agent: str | None) -> None:

@@ -19,10 +19,10 @@ class Refusal(StrEnum):
     ADDRESS = "address"  # outside the credential's IP allowlist
     SCOPE = "scope"  # the route needs a scope the credential lacks
     LIMIT = "limit"  # its rate limit or daily quota is used up
-    SIGNATURE = "signature"  # an access token whose signature does not verify
+    SIGNATURE = "signature"  # an access token or a signed request whose signature does not verify
+    STALE = "stale nonce"  # a signed request whose X-Nonce is outside the time window
     REPLAYED = "replayed"  # a signed request's nonce, seen before
     SECRET = "secret"  # noqa: S105 (a reason, not a password): a wrong client secret at the token endpoint
-    SIGNED_REQUEST = "signed request"  # a signed request refused before its key is known (stale nonce, bad signature)
 
 
 class CredentialRefused(Exception):

@@ -19,7 +19,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from sensorgate.accounts import store as accounts_store
 from sensorgate.credentials import store
+from sensorgate.kit.errors import Conflict
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -64,6 +66,26 @@ def _line(conn: sa.Connection, chain: list[Any]) -> Makers:
         expires_at=min(live) if live else None,
         can_renew=all(m.can_renew for m in chain),
     )
+
+
+def root_of(conn: sa.Connection, row: Any) -> Any:
+    """The first key of a key's line: the one no key made (a user's, or the operator's with the CLI)."""
+    chain = store.maker_chain(conn, row)
+    return chain[-1] if chain else row
+
+
+def check_line_limit(conn: sa.Connection, maker: Any, organization_id: int, now: datetime) -> None:
+    """The per-user active-key limit, for a line of keys that no user made: a key made with the CLI belongs to
+    no user, so the keys made through it count against that key's line instead (the CLI key included)."""
+    root = root_of(conn, maker)
+    # Serialize the line's creates, as grants.check_active_limit does a user's.
+    store.lock_credential(conn, root.id)
+    limit = accounts_store.organization_by_id(conn, organization_id).max_active_keys_per_user
+    if store.active_in_line(conn, root.id, now) >= limit:
+        raise Conflict(
+            f"key {root.id} (made with the CLI, so no user's) and the keys made through it already hold {limit} "
+            "active keys, the most this organization allows a user; revoke one no longer needed"
+        )
 
 
 def networks(cidrs: list[str]) -> list[Network]:

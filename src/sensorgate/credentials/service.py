@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sensorgate.audit import store as audit_store
 from sensorgate.auth.principal import Principal
 from sensorgate.auth.scopes import Scope
-from sensorgate.credentials import grants, keys_out, minting, store
+from sensorgate.credentials import grants, keys_out, lineage, minting, store
 from sensorgate.credentials.schemas import KeyCreated, KeyIn, KeyOut
 from sensorgate.credentials.store import KeyReach
 from sensorgate.kit.errors import BadRequest, Forbidden, NotFound, about
@@ -59,6 +59,8 @@ def create_key(conn: sa.Connection, principal: Principal, body: KeyIn, request: 
         creator = grants.creator_of(conn, principal.credential_id)
     if creator is not None:
         grants.check_active_limit(conn, creator, organization_id, request.now)
+    elif maker is not None:
+        lineage.check_line_limit(conn, maker, organization_id, request.now)
     credential_id = store.insert_credential(
         conn,
         {

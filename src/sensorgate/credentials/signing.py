@@ -82,14 +82,14 @@ class SignatureVerifier:
         signature = headers.get("x-signature", "").strip().lower()
         version = headers.get("x-signature-version", "1").strip()
         if version not in ("1", "2"):
-            raise _unknown("unsupported X-Signature-Version; send 1 or 2")
+            raise _uncharged("unsupported X-Signature-Version; send 1 or 2", Refusal.MALFORMED)
         if not (nonce.isascii() and nonce.isdigit() and len(nonce) <= MAX_NONCE_LENGTH):
-            raise _unknown("X-Nonce must be the epoch time in milliseconds")
+            raise _uncharged("X-Nonce must be the epoch time in milliseconds", Refusal.MALFORMED)
         if abs(int(nonce) - int(now.timestamp() * 1000)) > WINDOW_MS:
-            raise _unknown("stale nonce: X-Nonce must be within 300 seconds of the server's time")
+            raise _uncharged("stale nonce: X-Nonce must be within 300 seconds of the server's time", Refusal.STALE)
         record = await self._record(public_id)
         if record is None:
-            raise _unknown("unknown signing key")
+            raise _uncharged("unknown signing key", Refusal.UNKNOWN)
         credential_id = record.principal.credential_id
         message = await _message(request, nonce, version)
         # The signature first, against every stored secret (each compared, in constant time): a public id is not
@@ -101,7 +101,7 @@ class SignatureVerifier:
                 if hmac.compare_digest(_signed_with(keyed, message), signature):
                     matched = (expires, revoked)
         if matched is None:
-            raise _unknown("bad signature")
+            raise _uncharged("bad signature", Refusal.SIGNATURE)
         expires, revoked = matched
         if record.revoked or revoked:
             raise _refused("revoked signing key", Refusal.REVOKED, credential_id)
@@ -136,9 +136,9 @@ def _refused(message: str, reason: Refusal, credential_id: int | None) -> Creden
     return CredentialRefused(Unauthorized(message, error="invalid_token"), reason, credential_id)
 
 
-def _unknown(message: str) -> CredentialRefused:
-    """A refusal before the key is known: nothing to charge it to but /metrics."""
-    return _refused(message, Refusal.SIGNED_REQUEST, None)
+def _uncharged(message: str, reason: Refusal) -> CredentialRefused:
+    """A refusal before the signature proves the caller holds the key: nothing to charge it to but /metrics."""
+    return _refused(message, reason, None)
 
 
 async def _message(request: Request[Any, Any, Any], nonce: str, version: str) -> bytes:

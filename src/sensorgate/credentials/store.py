@@ -273,3 +273,25 @@ def organizations_of(conn: sa.Connection, credential_ids: list[int]) -> dict[int
         sa.select(credentials.c.id, credentials.c.organization_id).where(credentials.c.id.in_(credential_ids))
     )
     return {row.id: row.organization_id for row in rows}
+
+
+def active_in_line(conn: sa.Connection, root_id: int, now: datetime) -> int:
+    """A key made by no user (the CLI's) and every key made through it: those neither revoked nor expired."""
+    live_secret = (
+        sa.select(credential_secrets.c.id)
+        .where(
+            credential_secrets.c.credential_id == credentials.c.id,
+            credential_secrets.c.revoked_at.is_(None),
+            credential_secrets.c.expires_at > now,
+        )
+        .exists()
+    )
+    in_line = sa.or_(credentials.c.id == root_id, credentials.c.id.in_(made_through(root_id)))
+    query = sa.select(sa.func.count()).select_from(credentials)
+    return int(conn.execute(query.where(in_line, credentials.c.revoked_at.is_(None), live_secret)).scalar_one())
+
+
+def lock_credential(conn: sa.Connection, credential_id: int) -> None:
+    """Make other transactions that lock this key wait for ours (PostgreSQL; SQLite writers queue anyway)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.select(credentials.c.id).where(credentials.c.id == credential_id).with_for_update())

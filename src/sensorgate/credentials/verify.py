@@ -24,6 +24,7 @@ from sensorgate.accounts import store as accounts_store
 from sensorgate.auth.principal import Membership, Principal
 from sensorgate.auth.refusals import CredentialRefused, Refusal
 from sensorgate.credentials import lineage, store
+from sensorgate.credentials.minting import PUBLIC_FORMATS
 from sensorgate.db.engine import Database
 from sensorgate.kit import keys
 from sensorgate.kit.cache import MISSING, TTLCache
@@ -50,7 +51,7 @@ class KeyVerifier:
 
     async def verify(self, secret: str, address: str | None, user_agent: str | None, now: datetime) -> Principal:
         if len(secret) != keys.LENGTH:
-            raise _malformed()
+            raise _malformed(secret)
         digest = self._hash(secret)
         clock = time.monotonic()
         record = self._records.get(digest, clock)
@@ -58,7 +59,7 @@ class KeyVerifier:
             # Only a well-formed secret ever enters the cache, so a hit needs no second look at the format;
             # a miss checks it before the database is asked.
             if not keys.well_formed(secret):
-                raise _malformed()
+                raise _malformed(secret)
             # A name of its own: assigned to `record`, the generic call would infer MISSING into its result.
             loaded = await self.db.read(load, digest)
             self._records.put(digest, loaded, clock)
@@ -82,8 +83,18 @@ class KeyVerifier:
             self._records.pop(digest)
 
 
-def _malformed() -> CredentialRefused:
-    return CredentialRefused(Unauthorized("malformed API key", error="invalid_token"), Refusal.MALFORMED)
+def _malformed(secret: str) -> CredentialRefused:
+    """Not an API key. A public id sent alone is told what it lacks, since it is a credential's half: the
+    caller holds the right key and used the wrong scheme."""
+    message = "malformed API key"
+    if keys.well_formed(secret, *PUBLIC_FORMATS["signing_key"]):
+        message = (
+            "this is a signing key's public id: sign the request with X-Nonce and X-Signature "
+            "(docs/api.md, signed requests)"
+        )
+    elif keys.well_formed(secret, *PUBLIC_FORMATS["oauth_client"]):
+        message = "this is an OAuth client id: exchange it for an access token at POST /v1/oauth/token"
+    return CredentialRefused(Unauthorized(message, error="invalid_token"), Refusal.MALFORMED)
 
 
 def allowed(address: str | None, networks: tuple[Network, ...]) -> bool:

@@ -15,11 +15,12 @@ from litestar.types import ControllerRouterHandler
 
 def routes(enabled: frozenset[str]) -> list[ControllerRouterHandler]:
     """The route handlers of the enabled dialects (SENSORGATE_DIALECTS)."""
-    from sensorgate.dialects import akenza, aranet, ardexa
+    from sensorgate.dialects import akenza, aquanow, aranet, ardexa
 
     registry: dict[str, Callable[[], list[ControllerRouterHandler]]] = {
         "aranet": aranet.routes,
         "akenza": akenza.routes,
         "ardexa": ardexa.routes,
+        "aquanow": aquanow.routes,
     }
     return [handler for name, make in registry.items() if name in enabled for handler in make()]

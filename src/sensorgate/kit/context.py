@@ -30,6 +30,12 @@ class RequestContext:
     trace_id: str
     route: str = ""
     disconnected: bool = False  # the client went away before its body was read whole
+    # For the access log: the credential that made the request (or was refused), why it was refused, and the
+    # errorId of an error answer. Never a secret.
+    credential_id: int | None = None
+    credential_kind: str | None = None
+    refusal: str | None = None
+    error_id: str | None = None
 
 
 def new_context(headers: dict[bytes, bytes]) -> RequestContext:

@@ -28,7 +28,9 @@ LATENCY = Histogram(
 )
 KEY_REFUSALS = Counter(
     "sensorgate_key_refusals_total",
-    "API keys refused, by reason (malformed, unknown, revoked, expired, address, scope, limit)",
+    # Every reason of auth/refusals.py (tests/web/test_docs_and_metrics.py keeps the list whole).
+    "Credentials refused, by reason (malformed, unknown, revoked, expired, address, scope, limit, signature, "
+    "stale nonce, replayed, secret)",
     ["reason"],
 )
 

@@ -35,6 +35,12 @@ _EPOCH_SECONDS = re.compile(r"-?[0-9]{1,20}", re.ASCII)
 
 def parse_time(text: str, field: str = "time") -> int:
     """Read ISO 8601 (no offset means UTC; a plain date means midnight UTC) or epoch seconds; return epoch ms."""
+    fast = _common_iso(text)
+    return fast if fast is not None else _any_time(text, field)
+
+
+def _any_time(text: str, field: str) -> int:
+    """parse_time's general path: every shape it takes, and every error it gives."""
     if _EPOCH_SECONDS.fullmatch(text):
         return _from_epoch_seconds(text, field)
     match = _ISO_TIME.fullmatch(text)
@@ -52,6 +58,31 @@ def parse_time(text: str, field: str = "time") -> int:
     millis = int((fraction or "0")[:3].ljust(3, "0"))
     ms = days * _DAY_MS + ((h * 60 + m) * 60 + s) * 1000 + millis - _offset_ms(offset, text, field)
     return _in_range(ms, text, field)
+
+
+# A backfill may carry 100,000 times, nearly all in the two shapes clients write: 2026-11-22T03:50:15Z and
+# 2026-11-22T03:50:15.123Z. For those, datetime.fromisoformat (C) does the reading, at a tenth of the cost of the
+# regular expression and date arithmetic below. Anything else, and anything it refuses or that lies before 1970,
+# takes the general path, which gives the errors.
+_ONE_MS = timedelta(milliseconds=1)
+
+
+def _common_iso(text: str) -> int | None:
+    """Epoch ms of a UTC time in one of the two common shapes, or None for the general path to judge."""
+    length = len(text)
+    if not (
+        (length == 20 or (length == 24 and text[19] == "."))
+        and text[-1] == "Z"
+        and text[10] == "T"
+        and text.isascii()  # fromisoformat would take other scripts' digits
+    ):
+        return None
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    ms = (parsed - _EPOCH) // _ONE_MS
+    return ms if ms >= MIN_TIME_MS else None
 
 
 def _from_epoch_seconds(text: str, field: str) -> int:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
+import msgspec
 import sqlalchemy as sa
 
 from sensorgate.auth.principal import Principal
@@ -17,8 +17,10 @@ from sensorgate.sensors import units
 MAX_SENSORS = 100
 
 
-@dataclass(frozen=True, slots=True)
-class ReadSeries:
+class ReadSeries(msgspec.Struct, frozen=True):
+    """A series a read serves. A Struct, not a frozen dataclass: a request builds one per series, up to 10,000,
+    and a frozen dataclass's constructor costs ten times as much (about 2 µs against 0.2)."""
+
     series_id: int
     sensor_id: int
     metric: str
@@ -77,7 +79,9 @@ def resolve(
     return served
 
 
-class _Found(NamedTuple):
+class _Found(msgspec.Struct, array_like=True):
+    """A row of store.readable_series (a Struct for the same reason as ReadSeries)."""
+
     id: int
     sensor_id: int
     metric: str

@@ -29,6 +29,7 @@ from sensorgate.credentials.plans import DEFAULT_PLAN, Plan, plans_of
 from sensorgate.db.engine import Database
 from sensorgate.kit.counters import redis_storage
 from sensorgate.kit.outage import UNAVAILABLE, Outage
+from sensorgate.usage import credit_blocks
 from sensorgate.usage.memory_counters import MemoryCounters, Window
 
 log = logging.getLogger("sensorgate.limits")
@@ -80,6 +81,7 @@ class CredentialLimiter:
             self.storage = redis_storage(redis_url, prefix)
         self.outage = Outage("rate-limit storage (Redis)", log, "serving without rate limits")
         self._plans: dict[int, _Entry] = {}
+        self._credits: dict[int, credit_blocks.Credits] = {}  # blocks of Redis slots held by this process
 
     async def plan(self, credential_id: int) -> Plan:
         return (await self._entry(credential_id)).plan
@@ -116,11 +118,34 @@ class CredentialLimiter:
                 return _verdict(entry, allowed, window, 0, now)
             allowed, window, daily_used = _take_in_memory(self.memory, entry, now)
         else:
-            taken = await self.outage.attempt(partial(_take, storage, entry, now))
-            if taken is UNAVAILABLE:
-                return None
-            allowed, window, daily_used = taken
+            return await self._take_shared(storage, credential_id, entry, now)
         return _verdict(entry, allowed, window, daily_used, now)
+
+    async def _take_shared(self, storage: Storage, credential_id: int, entry: _Entry, now: float) -> Verdict | None:
+        """One request through Redis, from this process's block of slots when it holds one (credit_blocks.py)."""
+        clock = time.monotonic()
+        credits = self._credits.get(credential_id)
+        if credits is not None and credits.left and clock < credits.until:
+            credits.left -= 1
+            credits.used += 1
+            return _verdict(entry, True, credits.window, credits.daily_used, now, credits.left)
+        size = credit_blocks.next_size(credits, clock)
+        if credits is not None and size > 1:
+            # What the window had left when this process last asked bounds the block (1/SHARE of it).
+            known = credit_blocks.weighted(credits.window, entry.plan.window_seconds)
+            size = credit_blocks.cap(entry.plan.requests, known, size)
+        taken = await self.outage.attempt(partial(_take, storage, entry, now, size))
+        if taken is UNAVAILABLE:
+            return None
+        allowed, window, daily_used, slots = taken
+        if slots:
+            held = slots - 1  # this request uses one
+            self._credits[credential_id] = credit_blocks.Credits(
+                held, clock + credit_blocks.HOLD_SECONDS, slots, 1, window, daily_used
+            )
+        else:
+            self._credits.pop(credential_id, None)
+        return _verdict(entry, allowed, window, daily_used, now, max(0, slots - 1))
 
     async def counts(self, credential_id: int, plan: Plan) -> Counts | None:
         """Used in the current window and today (None: limits off or the storage unreachable)."""
@@ -138,7 +163,11 @@ class CredentialLimiter:
                 return None
             window, daily = counted
         previous, previous_ttl, current, _ = window
-        return Counts(math.floor(previous * previous_ttl / plan.window_seconds + current), daily)
+        # Slots this process holds are counted in Redis but not used yet (credit_blocks.py).
+        credits = self._credits.get(credential_id)
+        held = credits.left if credits is not None and time.monotonic() < credits.until else 0
+        used = max(0, math.floor(previous * previous_ttl / plan.window_seconds + current) - held)
+        return Counts(used, None if daily is None else max(0, daily - held))
 
     async def check(self) -> bool | None:
         """Ping the storage (None: in memory). A success ends an outage now, not at the next retry."""
@@ -171,26 +200,33 @@ def _take_in_memory(memory: MemoryCounters, entry: _Entry, now: float) -> tuple[
     return allowed, window, memory.add(day_key, DAY, now) if allowed else memory.count(day_key, now)
 
 
-async def _take(storage: Storage, entry: _Entry, now: float) -> tuple[bool, Window, int]:
-    """One request through Redis: the day's count, the window (atomic, in a Lua script), its counts, the day.
+async def _take(storage: Storage, entry: _Entry, now: float, size: int) -> tuple[bool, Window, int, int]:
+    """A block of up to `size` requests through Redis (credit_blocks.py): the day's count, the window (atomic, in
+    the library's Lua script), its counts, the day. Returns (allowed, window, day's count, slots taken).
 
     Each step is atomic in Redis but the sequence is not: two processes may both see the day's count under the
-    quota, so the increment's result is checked again, and the day stays exact (one window slot may be spent).
+    quota, so the increment's result is checked again, and the day stays exact (window slots may be spent).
     """
-    plan, day_key = entry.plan, None
+    plan, daily = entry.plan, entry.plan.daily
     expiry = plan.window_seconds
-    if plan.daily is not None:
-        day_key = _daily_key(entry.ident, now)
+    day_key = _daily_key(entry.ident, now)
+    if daily is not None:
         used = await storage.get(day_key)
-        if used >= plan.daily:
+        if used >= daily:
             # As in memory: this request counted in, past the quota, so _verdict names the day.
-            return False, await storage.get_sliding_window(entry.key, expiry), used + 1  # type: ignore[attr-defined]
-    allowed = await storage.acquire_sliding_window_entry(entry.key, plan.requests, expiry)  # type: ignore[attr-defined]
-    window = await storage.get_sliding_window(entry.key, expiry)  # type: ignore[attr-defined]
-    if day_key is None:
-        return allowed, window, 0
-    # Refused by the window: the day's count as it stands, for the header.
-    return allowed, window, await (storage.incr(day_key, DAY) if allowed else storage.get(day_key))
+            window = await storage.get_sliding_window(entry.key, expiry)  # type: ignore[attr-defined]
+            return False, window, used + 1, 0
+        size = credit_blocks.cap(daily, used, size)
+    allowed, slots, window = await credit_blocks.take_block(storage, entry.key, plan.requests, expiry, size)
+    if daily is None:
+        return allowed, window, 0, slots
+    if not allowed:
+        # Refused by the window: the day's count as it stands, for the header.
+        return False, window, await storage.get(day_key), 0
+    day = await storage.incr(day_key, DAY, slots)
+    # Slots past the quota (another process counted meanwhile) are not ours to use; none left refuses the day.
+    usable = slots - max(0, day - daily)
+    return usable > 0, window, day if usable <= 0 else min(day, daily), max(0, usable)
 
 
 async def _counts_in_redis(storage: Storage, key: str, day_key: str, plan: Plan) -> tuple[Window, int | None]:
@@ -198,14 +234,17 @@ async def _counts_in_redis(storage: Storage, key: str, day_key: str, plan: Plan)
     return window, (await storage.get(day_key) if plan.daily is not None else None)
 
 
-def _verdict(entry: _Entry, allowed: bool, window: Window, daily_used: int, now: float) -> Verdict:
+def _verdict(entry: _Entry, allowed: bool, window: Window, daily_used: int, now: float, held: int = 0) -> Verdict:
+    """The verdict and its headers. `held`: slots of a Redis block this process still holds, which Redis counts
+    as used already but which are still this credential's to use (credit_blocks.py)."""
     plan = entry.plan
     remaining, reset, retry_after = _window_state(plan.requests, plan.window_seconds, *window)
+    remaining += held
     state = f'"window";r={remaining};t={reset}'
     reason, limit = "window", plan.requests
     if plan.daily is not None:
         midnight = math.ceil(DAY - now % DAY)
-        state += f', "daily";r={max(0, plan.daily - daily_used)};t={midnight}'
+        state += f', "daily";r={max(0, plan.daily - daily_used) + held};t={midnight}'
         if daily_used > plan.daily:
             allowed, reason, retry_after = False, "daily", midnight
             limit, remaining, reset = plan.daily, 0, midnight

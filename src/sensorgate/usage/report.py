@@ -35,6 +35,7 @@ class KeyUsage(msgspec.Struct, rename="camel"):
     # the current window, and today's count against the daily quota (null without one).
     window_used: int | None = None
     daily_used: int | None = None
+    public_id: str | None = None  # a signing key's or OAuth client's; null for an API key
 
 
 class UsageReport(msgspec.Struct, rename="camel"):
@@ -83,6 +84,7 @@ def usage_report(conn: sa.Connection, visible: KeyReach, day: date) -> UsageRepo
                 limits=limits,
                 revoked=row.revoked_at is not None,
                 plan=plan.as_json(),
+                public_id=row.public_id,
             )
         )
     return UsageReport(date=day.isoformat(), items=items)

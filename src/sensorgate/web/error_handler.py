@@ -30,7 +30,7 @@ def render_error(request: Request[Any, Any, Any], exc: Exception) -> Response[An
         # log with it.
         log.info("client disconnected", extra={"requestId": context.request_id, "path": request.url.path})
         return Response(b"", status_code=CLIENT_CLOSED)
-    error_id = secrets.token_hex(8)
+    error_id = context.error_id = secrets.token_hex(8)
     if status >= 500:
         # The traceback goes to our log under the errorId, never to the client.
         log.error(

@@ -13,7 +13,14 @@ import msgspec
 from litestar.routes import HTTPRoute
 
 from sensorgate.kit import metrics
-from sensorgate.kit.context import CREDENTIAL_KEY, POINTS_KEY, RATE_LIMIT_KEY, SCOPE_KEY, new_context
+from sensorgate.kit.context import (
+    CREDENTIAL_KEY,
+    POINTS_KEY,
+    RATE_LIMIT_KEY,
+    SCOPE_KEY,
+    RequestContext,
+    new_context,
+)
 from sensorgate.kit.proxies import Network, client_address
 from sensorgate.kit.times import iso, utcnow
 from sensorgate.usage.recorder import UsageRecorder
@@ -85,9 +92,7 @@ class RequestMiddleware:
             if credential_id is not None and self.usage is not None:
                 self.usage.finished(credential_id, result["status"], scope.get(POINTS_KEY, 0))
             if self.access_log is not None:
-                self.access_log.write(
-                    _line(scope, headers, context.request_id, context.trace_id, route, result, elapsed)
-                )
+                self.access_log.write(_line(scope, headers, context, route, result, elapsed))
 
     def _allow_every_method(self, scope: dict[str, Any], message: dict[str, Any]) -> None:
         """Litestar 2 answers OPTIONS with the methods of the first handler registered on a path only (its issue
@@ -108,8 +113,7 @@ def allowed_methods(routes: list[Any]) -> dict[str, bytes]:
 def _line(
     scope: dict[str, Any],
     headers: dict[bytes, bytes],
-    request_id: str,
-    trace_id: str,
+    context: RequestContext,
     route: str,
     result: dict[str, int],
     elapsed: float,
@@ -118,8 +122,8 @@ def _line(
     # Only the path: query strings and headers can carry credentials, so they are never logged.
     line = {
         "time": iso(utcnow()),
-        "requestId": request_id,
-        "traceId": trace_id,
+        "requestId": context.request_id,
+        "traceId": context.trace_id,
         "method": scope["method"],
         "path": scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0] or scope["path"],
         "route": route,
@@ -128,5 +132,10 @@ def _line(
         "ms": round(elapsed * 1000, 3),
         "ip": client[0] if client else None,
         "userAgent": headers.get(b"user-agent", b"").decode("latin-1")[:300],
+        # Which credential, by id and kind (never its secret), why it was refused, and an error's errorId.
+        "credentialId": context.credential_id,
+        "credentialKind": context.credential_kind,
+        "refusal": context.refusal,
+        "errorId": context.error_id,
     }
     return _encoder.encode(line).decode()
