@@ -119,3 +119,33 @@ def test_the_command_the_409_names_raises_the_limit(data_dir: Path) -> None:
         raised = invoke([*advice.group(1).split(), "2"], data_dir)
         assert raised.exit_code == 0 and "active keys per user: 2" in raised.output
         assert client.post("/v1/keys", json={"name": "second"}).status_code == 201
+
+
+def test_a_cli_keys_line_at_the_limit_is_told_the_same_fix(data_dir: Path) -> None:
+    # A key made with the CLI is no user's: it and the keys made through it count against the limit together.
+    assert invoke(["orgs", "limits", "acme", "--active-keys", "1"], data_dir).exit_code == 0
+    made = dev(
+        [
+            "keys",
+            "create",
+            "--workspace",
+            "acme",
+            "--name",
+            "k",
+            "--scope",
+            "keys:write",
+            "--scope",
+            "data:read",
+            "--json",
+        ],
+        data_dir,
+    )
+    env = {"SENSORGATE_MODE": "dev", "SENSORGATE_DATA_DIR": str(data_dir)}
+    with TestClient(create_app(load_settings(env, scheduler=False))) as client:
+        client.headers["X-API-Key"] = json.loads(made)["secret"]
+        refused = client.post("/v1/keys", json={"name": "child", "scopes": ["data:read"]})
+        assert refused.status_code == 409
+        assert "made with the CLI" in refused.json()["message"]
+        assert "sensorgate orgs limits acme --active-keys N" in refused.json()["message"]
+        assert invoke(["orgs", "limits", "acme", "--active-keys", "2"], data_dir).exit_code == 0
+        assert client.post("/v1/keys", json={"name": "child", "scopes": ["data:read"]}).status_code == 201

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sensorgate.accounts import store as accounts_store
 from sensorgate.auth.principal import Principal
 from sensorgate.auth.scopes import DEFAULT_SCOPES, GRANTED_BY, Scope
-from sensorgate.credentials import lineage, plans, store
+from sensorgate.credentials import lineage, plans, policy, store
 from sensorgate.credentials.lifetimes import DEFAULT_EXPIRY, lifetime_days
 from sensorgate.credentials.schemas import KeyIn
 from sensorgate.kit.errors import BadRequest, Conflict, Forbidden, NotFound
@@ -186,6 +186,5 @@ def check_active_limit(conn: sa.Connection, user_id: int, organization_id: int, 
         # Name what really raises it: an owner's setting, in the console or the operator's CLI.
         raise Conflict(
             f"you already have {limit} active keys, the most this organization allows; revoke one you no longer "
-            f"need, or have an owner raise the limit (console: /orgs/{organization.slug}/settings; server shell: "
-            f"sensorgate orgs limits {organization.slug} --active-keys N)"
+            f"need, or {policy.raising_the_limit(organization.slug)}"
         )

@@ -21,6 +21,14 @@ from sensorgate.kit.wire import Input
 MAX_ACTIVE_KEYS = 1000
 
 
+def raising_the_limit(org_slug: str) -> str:
+    """What raises the active-key limit, for the 409 that refuses a key past it: an owner's setting."""
+    return (
+        f"have an owner raise the limit (console: /orgs/{org_slug}/settings; server shell: "
+        f"sensorgate orgs limits {org_slug} --active-keys N)"
+    )
+
+
 class PolicyOut(msgspec.Struct, rename="camel"):
     organization: str
     max_active_keys_per_user: int
