@@ -104,7 +104,11 @@ def create(
     now = now_ms()
 
     def work(db: Database, settings: Settings) -> tuple[KeyCreated, str, str]:
-        return db.write_sync(operator.create, workspace_slug, body, origin(settings, now))
+        def write(conn: Any) -> tuple[KeyCreated, str, str]:
+            workspace = workspace_slug or operator.only_workspace(conn)
+            return (*operator.create(conn, workspace, body, origin(settings, now)), workspace)
+
+        return db.write_sync(write)
 
     created, organization, workspace = in_database(db_url, work, require_secrets=True)
     if workspace_slug is None:

@@ -23,24 +23,20 @@ from sensorgate.kit.errors import BadRequest, NotFound
 LISTED_WORKSPACES = 10
 
 
-def create(
-    conn: sa.Connection, workspace_slug: str | None, body: KeyIn, request: service.Origin
-) -> tuple[KeyCreated, str, str]:
-    """A key for one workspace, with the slugs of its organization and workspace.
-
-    With no workspace named, the installation's only workspace; with several, a 400 that lists them.
-    """
-    if workspace_slug is None:
-        workspace_slug = _only_workspace(conn)
+def create(conn: sa.Connection, workspace_slug: str, body: KeyIn, request: service.Origin) -> tuple[KeyCreated, str]:
+    """A key for one workspace, and the slug of its organization."""
     workspace = accounts_store.workspace_by_slug(conn, workspace_slug)
     if workspace is None:
         raise NotFound(f"workspace {workspace_slug!r} not found")
     principal = _operator(accounts_store.organizations_by_id(conn, [workspace.organization_id]))
-    body = msgspec.structs.replace(body, workspaces=[workspace_slug])
-    return service.create_key(conn, principal, body, request), workspace.organization, workspace_slug
+    if body.workspaces is None and not body.all_workspaces:
+        body = msgspec.structs.replace(body, workspaces=[workspace_slug])  # the one workspace named
+    return service.create_key(conn, principal, body, request), workspace.organization
 
 
-def _only_workspace(conn: sa.Connection) -> str:
+def only_workspace(conn: sa.Connection) -> str:
+    """The slug of the installation's only workspace, for a key made with none named; with several, a 400 that
+    lists them."""
     organizations = accounts_store.organizations_by_id(conn, None)
     rows = accounts_store.workspaces_of(conn, [row.id for row in organizations]) if organizations else []
     if len(rows) == 1:
