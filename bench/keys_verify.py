@@ -32,7 +32,7 @@ from pathlib import Path
 from sensorgate.app import create_app
 from sensorgate.db import migrate
 from sensorgate.db.engine import Database, create_engine
-from sensorgate.demo import seed_demo
+from sensorgate.demo.owner import seed_demo
 from sensorgate.kit import keys
 from sensorgate.kit.crypto import KeyedHasher
 from sensorgate.kit.times import utcnow

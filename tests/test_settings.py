@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
+import re
+import shlex
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -73,3 +76,34 @@ def test_a_redis_prefix_must_be_a_short_plain_name(prefix: str) -> None:
     with pytest.raises(SettingsError, match="redis_prefix"):
         load_settings({**GOOD, "SENSORGATE_REDIS_PREFIX": prefix})
     assert load_settings({**GOOD, "SENSORGATE_REDIS_PREFIX": "site-2.eu_1"}).redis_prefix == "site-2.eu_1"
+
+
+def test_a_data_dir_made_by_serve_demo_opens_in_demo_mode_with_its_secrets(tmp_path: Path) -> None:
+    made = load_settings({"SENSORGATE_MODE": "demo", "SENSORGATE_DATA_DIR": str(tmp_path)})
+    (tmp_path / "demo.json").write_text("{}")  # what seed_demo leaves beside secrets.json
+    found = load_settings({"SENSORGATE_DATA_DIR": str(tmp_path)})
+    assert found.mode == "demo" and found.hash_pepper == made.hash_pepper and found.master_key == made.master_key
+
+
+def test_only_both_demo_files_make_a_demo_data_dir_and_a_mode_given_wins(tmp_path: Path) -> None:
+    load_settings({"SENSORGATE_MODE": "dev", "SENSORGATE_DATA_DIR": str(tmp_path)})  # secrets.json alone
+    with pytest.raises(SettingsError, match="SENSORGATE_SECRET_KEY"):
+        load_settings({"SENSORGATE_DATA_DIR": str(tmp_path)})
+    (tmp_path / "demo.json").write_text("{}")
+    with pytest.raises(SettingsError, match="mode production"):
+        load_settings({"SENSORGATE_MODE": "production", "SENSORGATE_DATA_DIR": str(tmp_path)})
+
+
+def test_the_refusal_lists_each_missing_secret_with_a_command_that_makes_it(tmp_path: Path) -> None:
+    env = {"SENSORGATE_DATA_DIR": str(tmp_path), "SENSORGATE_SECRET_KEY": "s" * 40}
+    with pytest.raises(SettingsError) as refused:
+        load_settings(env)
+    message = str(refused.value)
+    assert "SENSORGATE_HASH_PEPPER and SENSORGATE_MASTER_KEY are missing" in message
+    assert "SENSORGATE_SECRET_KEY" not in message.split("missing")[0]
+    commands = re.findall(r'export (SENSORGATE_\w+)="\$\((.*)\)"', message)
+    assert [name for name, _ in commands] == ["SENSORGATE_HASH_PEPPER", "SENSORGATE_MASTER_KEY"]
+    for name, command in commands:  # each command makes a value the check accepts
+        value = subprocess.run(shlex.split(command), capture_output=True, text=True, check=True).stdout.strip()
+        env[name] = value
+    assert load_settings(env).mode == "production"

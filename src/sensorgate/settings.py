@@ -38,6 +38,8 @@ PLACEHOLDERS = frozenset(
 )
 MIN_SECRET_LENGTH = 32
 SECRET_FIELDS = ("secret_key", "hash_pepper", "master_key")
+# What `serve --demo` leaves in the data dir: a data dir holding both is a demo's (is_demo_data_dir).
+DEMO_FILES = ("secrets.json", "demo.json")
 
 
 # Every vendor dialect there is (src/sensorgate/dialects/); SENSORGATE_DIALECTS picks among them.
@@ -129,7 +131,8 @@ def load_settings(
 ) -> Settings:
     """Read SENSORGATE_* variables, apply overrides, and make sure the secrets are usable.
 
-    Commands that never touch a secret (db upgrade, users create) pass require_secrets=False.
+    Commands that never touch a secret (db upgrade, users create) pass require_secrets=False. Without
+    SENSORGATE_MODE, a data dir made by `serve --demo` is opened in demo mode, with the secrets it keeps.
     """
     env = os.environ if environ is None else environ
     raw: dict[str, object] = {
@@ -151,6 +154,9 @@ def load_settings(
         parse_networks(settings.trusted_proxies)
     except ValueError as exc:
         raise SettingsError(f"{ENV_PREFIX}TRUSTED_PROXIES: {exc}") from None
+    if "mode" not in raw and is_demo_data_dir(settings.data_dir):
+        # Made by `serve --demo`: every command run beside it works on it as the demo does, with its secrets.
+        settings = msgspec.structs.replace(settings, mode="demo")
     if settings.relaxed:
         settings = _fill_generated_secrets(settings)
     if require_secrets:
@@ -158,18 +164,38 @@ def load_settings(
     return settings
 
 
+def is_demo_data_dir(data_dir: str) -> bool:
+    """A data dir `serve --demo` made: it holds the secrets the demo generated and the demo owner's login."""
+    return all((Path(data_dir) / name).is_file() for name in DEMO_FILES)
+
+
 def is_placeholder(value: str) -> bool:
     return value.strip().lower() in PLACEHOLDERS or len(value) < MIN_SECRET_LENGTH
 
 
+# How to make a value for each secret, in a command a shell runs as it is.
+GENERATE = {
+    "secret_key": "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'",
+    "hash_pepper": "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'",
+    "master_key": "python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())'",
+}
+
+
 def _check_secrets(settings: Settings) -> None:
-    for name in SECRET_FIELDS:
-        if is_placeholder(getattr(settings, name)):
-            raise SettingsError(
-                f"{ENV_PREFIX}{name.upper()} is missing or a placeholder. Set it to a random value of at least "
-                f"{MIN_SECRET_LENGTH} characters (for example: python -c 'import secrets; "
-                f"print(secrets.token_urlsafe(32))'), or run with --demo or {ENV_PREFIX}MODE=dev to try sensorgate."
-            )
+    missing = [name for name in SECRET_FIELDS if is_placeholder(getattr(settings, name))]
+    if missing:
+        names = [f"{ENV_PREFIX}{name.upper()}" for name in missing]
+        one = len(names) == 1
+        listed = names[0] if one else f"{', '.join(names[:-1])} and {names[-1]}"
+        exports = "\n".join(f'  export {ENV_PREFIX}{name.upper()}="$({GENERATE[name]})"' for name in missing)
+        raise SettingsError(
+            f"{listed} {'is missing or a placeholder' if one else 'are missing or placeholders'} "
+            f"(mode {settings.mode}). Set {'it' if one else 'each'} to a random value of at least "
+            f"{MIN_SECRET_LENGTH} characters and keep it (a new value ends sessions or keys made with the old "
+            f"one), for example:\n{exports}\n"
+            f"To try sensorgate instead: `sensorgate serve --demo`; afterwards every command run in the same folder "
+            f"finds its data dir ({Path(settings.data_dir).resolve()}) and works in it. Or set {ENV_PREFIX}MODE=dev."
+        )
     try:
         key = settings.master_key_bytes
     except ValueError:
@@ -177,7 +203,7 @@ def _check_secrets(settings: Settings) -> None:
     if len(key) != 32:
         raise SettingsError(
             f"{ENV_PREFIX}MASTER_KEY must be 32 bytes in urlsafe base64 (44 characters). Generate one with: "
-            "python -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())'"
+            f"{GENERATE['master_key']}"
         )
     if settings.max_body_bytes < 1024:
         raise SettingsError(f"{ENV_PREFIX}MAX_BODY_BYTES must be at least 1024")

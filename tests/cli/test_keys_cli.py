@@ -223,7 +223,7 @@ def test_keys_help_lists_the_commands(tmp_path: Path) -> None:
     assert re.search(r"^\s+keys\s", top.output, re.MULTILINE), top.output
     group = invoke(["keys", "--help"], tmp_path)
     assert group.exit_code == 0
-    for command in ("create", "list", "revoke", "reissue"):
+    for command in ("create", "list", "show", "edit", "log", "revoke", "reissue", "delete"):
         assert re.search(rf"^\s+{command}\s", group.output, re.MULTILINE), group.output
     create = invoke(["keys", "create", "--help"], tmp_path)
     for option in ("--workspace", "--name", "--scope", "--expires", "--kind", "--json", "--db"):
@@ -243,3 +243,107 @@ def test_create_other_kinds(install: Install, kind: str, public: str, secret: st
     )
     assert result.returncode == 0, result.stderr
     assert f"{label}: {public}" in flat(result.stdout) and f"shown once, store it now): {secret}" in flat(result.stdout)
+
+
+def test_create_without_a_workspace_takes_the_only_one_and_says_so(install: Install) -> None:
+    result = run(["keys", "create", "--name", "x", "--json", "--db", install.url], install.env)
+    assert result.returncode == 0, result.stderr
+    assert "no --workspace given: the key reaches workspace acme, the only one" in flat(result.stderr)
+    assert json.loads(result.stdout)["key"]["workspaces"] == [1]
+    text = run(["keys", "create", "--name", "y", "--db", install.url], install.env)
+    assert "workspace acme" in flat(text.stdout) and "the only one" in flat(text.stderr)
+
+
+def test_create_without_a_workspace_asks_for_one_when_there_are_several(install: Install) -> None:
+    user = ["users", "create", "--email", "g@globex.example", "--org", "globex", "--role", "owner", "--password-stdin"]
+    assert run([*user, "--db", install.url], install.env, stdin=PASSWORD + "\n").returncode == 0
+    message = install.fails("create", "--name", "x")
+    assert "there are 2 workspaces (acme, globex): say which one the key reaches with --workspace" in message
+    assert count_rows(install.url, "credentials") == 0
+    assert install.keys("create", "--name", "x", "--workspace", "globex")["key"]["organizationId"] == 2
+
+
+def test_create_help_lists_the_lifetimes_the_api_takes(tmp_path: Path) -> None:
+    shown = flat(invoke(["keys", "create", "--help"], tmp_path).output)
+    assert "7d, 14d, 1m, 2m, 3m, 6m, 1y, or Nd for N days (1 to 3650); default 3m" in shown
+    assert "expiresIn" in shown
+
+
+def test_keys_commands_outside_demo_and_dev_name_the_exact_fix(tmp_path: Path) -> None:
+    result = run(["keys", "create", "--name", "x"], clean_env(tmp_path / "data"))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    message = result.stderr
+    for name in ("SENSORGATE_SECRET_KEY", "SENSORGATE_HASH_PEPPER", "SENSORGATE_MASTER_KEY"):
+        assert f'export {name}="$(python3 -c ' in message, message
+    assert "SENSORGATE_MODE=dev" in flat(message) and "sensorgate serve --demo" in flat(message)
+    assert str((tmp_path / "data").resolve()) in flat(message)  # where it looked for a demo
+
+
+def test_list_shows_each_keys_kind(install: Install) -> None:
+    install.keys("create", "--workspace", "acme", "--name", "signer", "--kind", "signing_key")
+    install.keys("create", "--workspace", "acme", "--name", "plain")
+    result = run(["keys", "list", "--db", install.url], {**install.env, "COLUMNS": "80"})
+    assert result.returncode == 0, result.stderr
+    header, _, first, *rest = result.stdout.splitlines()
+    assert header.split()[:3] == ["id", "name", "kind"]
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+    assert "signing key" in first and any("api key" in line for line in rest)
+
+
+def test_show_prints_the_whole_key_and_never_a_secret(install: Install) -> None:
+    created = install.keys("create", "--workspace", "acme", "--name", "bms", "--owner", "Ops", "--ip", "10.0.0.0/8")
+    shown = install.keys("show", str(created["id"]))
+    assert shown == {**created["key"], "lastUsedAt": shown["lastUsedAt"]}
+    text = run(["keys", "show", str(created["id"]), "--db", install.url], install.env)
+    assert text.returncode == 0, text.stderr
+    for expected in ("bms", "key: 1 (api key)", "state: active", "organization: acme", "owner: Ops",
+                     "addresses: 10.0.0.0/8", "scopes: data:read", created["secret"][:8]):  # fmt: skip
+        assert expected in flat(text.stdout), text.stdout
+    assert created["secret"] not in text.stdout
+    assert "key 999 not found" in install.fails("show", "999")
+
+
+def test_edit_changes_what_describes_a_key(install: Install) -> None:
+    created = install.keys("create", "--workspace", "acme", "--name", "old")
+    edited = install.keys("edit", str(created["id"]), "--name", "new", "--email", "Ops@Acme.example", "--can-renew",
+                          "--lifetime-days", "30")  # fmt: skip
+    assert (edited["name"], edited["email"], edited["canRenew"], edited["lifetimeDays"]) == (
+        "new", "ops@acme.example", True, 30)  # fmt: skip
+    assert install.keys("show", str(created["id"]))["name"] == "new"
+    assert install.get_sensors(created["secret"]).status_code == 200  # the same secret works on
+    assert "say what to change" in install.fails("edit", str(created["id"]))
+    assert "at most 365 days" in install.fails("edit", str(created["id"]), "--lifetime-days", "400")
+    assert "not a valid email address" in install.fails("edit", str(created["id"]), "--email", "nope")
+    install.keys("revoke", str(created["id"]))
+    assert "read-only" in install.fails("edit", str(created["id"]), "--name", "again")
+
+
+def test_delete_revokes_hides_and_keeps_the_trail(install: Install) -> None:
+    created = install.keys("create", "--workspace", "acme", "--name", "gone")
+    deleted = install.keys("delete", str(created["id"]))
+    assert deleted["deletedAt"] is not None and deleted["revokedAt"] is not None
+    assert install.get_sensors(created["secret"]).status_code == 401
+    assert install.keys("list")["items"] == []
+    assert [k["id"] for k in install.keys("list", "--include-revoked")["items"]] == [created["id"]]
+    assert "state: deleted" in flat(run(["keys", "show", str(created["id"]), "--db", install.url], install.env).stdout)
+    log = install.keys("log", str(created["id"]))["items"]
+    assert [entry["event"] for entry in log] == ["created", "deleted", "refused"]  # the use after it, refused
+    assert log[-1]["reason"]
+    assert "key 1 not found" in install.fails("delete", str(created["id"]))
+
+
+def test_log_shows_the_lifecycle_and_the_uses(install: Install) -> None:
+    created = install.keys("create", "--workspace", "acme", "--name", "used")
+    assert install.get_sensors(created["secret"]).status_code == 200  # the app writes its use when it stops
+    install.keys("edit", str(created["id"]), "--name", "renamed")
+    log = install.keys("log", str(created["id"]))
+    assert [(entry["event"], entry.get("count")) for entry in log["items"]] == [("created", None), ("used", 1),
+                                                                               ("edited", None)]  # fmt: skip
+    assert [entry["event"] for entry in install.keys("log", str(created["id"]), "--event", "used")["items"]] == ["used"]
+    csv = run(["keys", "log", str(created["id"]), "--csv", "--db", install.url], install.env)
+    assert csv.stdout.splitlines()[0] == "time,event,count,lastAt,reason,ip,userAgent,actorUser,actorKey,details"
+    text = run(["keys", "log", str(created["id"]), "--db", install.url], install.env)
+    assert "created" in text.stdout and "used x1" in text.stdout and "edited" in text.stdout
+    assert "--from: not an ISO 8601 time" in install.fails("log", str(created["id"]), "--from", "yesterday")
+    assert "at most 31 days" in install.fails("log", str(created["id"]), "--from", "2026-01-01T00:00:00Z",
+                                              "--to", "2026-03-01T00:00:00Z")  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -80,14 +81,71 @@ def test_the_keys_of_the_organization_get_its_plan(data_dir: Path) -> None:
     assert statuses == [200, 200, 429] and policy == '"window";q=2;w=3600'
 
 
-def test_orgs_set_shows_and_changes_the_key_policy(data_dir: Path) -> None:
-    shown = invoke(["orgs", "set", "acme", "--json"], data_dir)
+def test_orgs_limits_shows_and_changes_the_key_policy(data_dir: Path) -> None:
+    shown = invoke(["orgs", "limits", "acme", "--json"], data_dir)
     assert shown.exit_code == 0, shown.output
     assert json.loads(shown.output)["maxActiveKeysPerUser"] == 5
-    changed = invoke(["orgs", "set", "acme", "--max-active-keys", "3", "--max-key-lifetime-days", "90"], data_dir)
+    changed = invoke(["orgs", "limits", "acme", "--active-keys", "3", "--lifetime-days", "90"], data_dir)
     assert changed.exit_code == 0, changed.output
     assert "active keys per user: 3" in changed.output and "longest key lifetime: 90 days" in changed.output
-    bad = invoke(["orgs", "set", "acme", "--max-active-keys", "0"], data_dir)
-    assert bad.exit_code != 0 and "--max-active-keys" in flat(bad.output)
-    missing = invoke(["orgs", "set", "nobody"], data_dir)
+    bad = invoke(["orgs", "limits", "acme", "--active-keys", "0"], data_dir)
+    assert bad.exit_code != 0 and "--active-keys" in flat(bad.output)
+    missing = invoke(["orgs", "limits", "nobody"], data_dir)
     assert missing.exit_code != 0 and "no organization 'nobody'" in flat(missing.output)
+
+
+def test_orgs_set_the_former_name_still_works_and_is_not_listed(data_dir: Path) -> None:
+    former = ["orgs", "set", "acme", "--max-active-keys", "7", "--max-key-lifetime-days", "30", "--json"]
+    changed = invoke(former, data_dir)
+    assert changed.exit_code == 0, changed.output
+    found = json.loads(changed.output)
+    assert (found["maxActiveKeysPerUser"], found["maxKeyLifetimeDays"]) == (7, 30)
+    listed = invoke(["orgs", "--help"], data_dir).output
+    assert re.search(r"^\s+limits\s", listed, re.MULTILINE) and not re.search(r"^\s+set\s", listed, re.MULTILINE)
+
+
+def test_the_command_the_409_names_raises_the_limit(data_dir: Path) -> None:
+    assert invoke(["orgs", "limits", "acme", "--active-keys", "1"], data_dir).exit_code == 0
+    env = {"SENSORGATE_MODE": "dev", "SENSORGATE_DATA_DIR": str(data_dir)}
+    with TestClient(create_app(load_settings(env, scheduler=False))) as client:
+        login = client.post("/v1/auth/login", json={"email": "ann@acme.example", "password": "a-long-enough-password"})
+        assert login.status_code == 200, login.text
+        client.headers["X-CSRF-Token"] = login.json()["csrfToken"]
+        assert client.post("/v1/keys", json={"name": "first"}).status_code == 201
+        refused = client.post("/v1/keys", json={"name": "second"})
+        assert refused.status_code == 409
+        advice = re.search(r"sensorgate (orgs limits acme --active-keys) N", refused.json()["message"])
+        assert advice, refused.json()["message"]
+        raised = invoke([*advice.group(1).split(), "2"], data_dir)
+        assert raised.exit_code == 0 and "active keys per user: 2" in raised.output
+        assert client.post("/v1/keys", json={"name": "second"}).status_code == 201
+
+
+def test_a_cli_keys_line_at_the_limit_is_told_the_same_fix(data_dir: Path) -> None:
+    # A key made with the CLI is no user's: it and the keys made through it count against the limit together.
+    assert invoke(["orgs", "limits", "acme", "--active-keys", "1"], data_dir).exit_code == 0
+    made = dev(
+        [
+            "keys",
+            "create",
+            "--workspace",
+            "acme",
+            "--name",
+            "k",
+            "--scope",
+            "keys:write",
+            "--scope",
+            "data:read",
+            "--json",
+        ],
+        data_dir,
+    )
+    env = {"SENSORGATE_MODE": "dev", "SENSORGATE_DATA_DIR": str(data_dir)}
+    with TestClient(create_app(load_settings(env, scheduler=False))) as client:
+        client.headers["X-API-Key"] = json.loads(made)["secret"]
+        refused = client.post("/v1/keys", json={"name": "child", "scopes": ["data:read"]})
+        assert refused.status_code == 409
+        assert "made with the CLI" in refused.json()["message"]
+        assert "sensorgate orgs limits acme --active-keys N" in refused.json()["message"]
+        assert invoke(["orgs", "limits", "acme", "--active-keys", "2"], data_dir).exit_code == 0
+        assert client.post("/v1/keys", json={"name": "child", "scopes": ["data:read"]}).status_code == 201

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from tests.cli.helpers import Server, banner_value, clean_env, flat, run, serving
+from tests.cli.test_readme import check_tour
 from tests.services import free_port
 
 
@@ -66,6 +67,7 @@ def test_serve_demo_prints_a_working_login_and_is_the_same_after_a_restart(tmp_p
     port = free_port()
     with serving(["--demo"], env, port, tmp_path / "run1", timeout=60) as server:
         output = server.output()
+        check_tour(output, port)  # what README.md shows is what a newcomer sees
         assert f"http://127.0.0.1:{port}/" in output, output
         assert f"http://127.0.0.1:{port}/docs" in output, output
         email, password = banner_value(output, "Login"), banner_value(output, "Password")
@@ -110,6 +112,16 @@ def test_serve_demo_prints_a_working_login_and_is_the_same_after_a_restart(tmp_p
         assert f"API key   {api_key}" in output
         assert "the demo workspace already has 21 sensors; nothing was added" in flat(output)
         assert demo_session(again.base, email, password) == ({"demo": "owner"}, ["demo"])
+
+        # Right after `serve --demo`, in the same folder and with no setting, the key commands work on its data.
+        created = run(["keys", "create", "--name", "x", "--json"], env)
+        assert created.returncode == 0, created.stderr
+        assert "workspace demo, the only one" in flat(created.stderr)
+        secret = json.loads(created.stdout)["secret"]
+        assert httpx.get(f"{again.base}/v1/sensors", headers={"X-API-Key": secret}, timeout=10).status_code == 200
+        listed = run(["keys", "list", "--json"], env)
+        assert listed.returncode == 0, listed.stderr
+        assert [key["name"] for key in json.loads(listed.stdout)["items"]] == ["demo read-only key", "x"]
 
 
 def test_serve_with_two_workers_sums_metrics_across_processes(tmp_path: Path) -> None:

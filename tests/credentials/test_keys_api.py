@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -175,6 +175,9 @@ def test_another_tenants_data_is_404_for_a_key(owner: Client, app: Litestar, db:
     [
         ({"scopes": ["root"]}, 400, "unknown scope"),
         ({"expiresIn": "5y"}, 400, "expiresIn"),
+        ({"expiresIn": "0d"}, 400, "Nd for N days (1 to 3650)"),
+        ({"expiresIn": "3651d"}, 400, "Nd for N days (1 to 3650)"),
+        ({"expiresIn": "400d"}, 400, "at most 365 days"),
         ({"expiresAt": "2020-01-01T00:00:00Z"}, 400, "future"),
         ({"expiresAt": "2099-01-01T00:00:00Z"}, 400, "at most 365 days"),
         ({"expiresIn": "1y", "expiresAt": "2099-01-01T00:00:00Z"}, 400, "not both"),
@@ -249,9 +252,20 @@ def test_revoke_and_delete_are_permanent_and_listed_only_on_request(owner: Clien
     ]
 
 
+@pytest.mark.parametrize(("expires_in", "days"), [("30d", 30), ("1d", 1), ("1m", 30), ("7d", 7), ("1y", 365)])
+def test_expires_in_takes_the_presets_and_a_number_of_days(owner: Client, expires_in: str, days: int) -> None:
+    key = create(owner, expiresIn=expires_in)["key"]
+    lifetime = datetime.fromisoformat(key["expiresAt"]) - datetime.fromisoformat(key["createdAt"])
+    assert lifetime == timedelta(days=days) and key["lifetimeDays"] == days
+
+
 def test_the_sixth_active_key_is_409_and_a_revoked_one_frees_a_place(owner: Client) -> None:
     made = [create(owner, name=f"k{i}") for i in range(5)]
-    assert_error(owner.post("/v1/keys", json={"name": "sixth"}), 409, "5 active keys")
+    refused = owner.post("/v1/keys", json={"name": "sixth"})
+    assert_error(refused, 409, "5 active keys")
+    # It names what really raises the limit: the console's settings page, or the operator's command.
+    assert "/orgs/acme/settings" in refused.json()["message"]
+    assert "sensorgate orgs limits acme --active-keys N" in refused.json()["message"]
     owner.post(f"/v1/keys/{made[0]['id']}/revoke")
     create(owner, name="sixth")
 

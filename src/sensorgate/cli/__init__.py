@@ -1,4 +1,8 @@
-"""The `sensorgate` command."""
+"""The `sensorgate` command.
+
+Its modules import what each command needs when it runs (cli/common.py): `--help` and `--version` stay about as
+quick as importing click.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from sensorgate import __version__
 from sensorgate.cli.db import db
 from sensorgate.cli.demo import demo
 from sensorgate.cli.jobs import jobs
+from sensorgate.cli.key_changes import edit  # noqa: F401  (edit, reissue, revoke, delete and log join `keys`)
 from sensorgate.cli.keys import keys
 from sensorgate.cli.orgs import orgs
 from sensorgate.cli.serve import serve

@@ -5,8 +5,6 @@ from __future__ import annotations
 import click
 
 from sensorgate.cli.common import console, db_option, settings_for, shown_url
-from sensorgate.db import migrate
-from sensorgate.db.engine import create_engine
 
 
 @click.group()
@@ -18,6 +16,9 @@ def db() -> None:
 @db_option
 def upgrade(db_url: str | None) -> None:
     """Migrate the database to the newest schema. Safe to run again, and from several hosts at once."""
+    from sensorgate.db import migrate
+    from sensorgate.db.engine import create_engine
+
     settings = settings_for(db_url, require_secrets=False)
     engine = create_engine(settings.sqlalchemy_url)
     try:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.progress import BarColumn, Progress, ProgressColumn, Task, TextColumn, TimeRemainingColumn
-from rich.text import Text
 
-from sensorgate.cli.common import console, db_option, err_console, require_newest_schema, settings_for
-from sensorgate.db.engine import Database, create_engine
-from sensorgate.demo import seed_demo
-from sensorgate.demo.seed import (
+from sensorgate.cli.common import console, database, db_option, err_console
+from sensorgate.demo.sizes import (
     DEFAULT_DAYS,
     DEFAULT_INTERVAL,
     DEFAULT_SENSORS,
@@ -20,14 +17,11 @@ from sensorgate.demo.seed import (
     MAX_POINTS,
     MAX_SENSORS,
     MIN_INTERVAL,
-    Plan,
-    Written,
-    prepare,
-    requested_points,
-    write,
 )
-from sensorgate.kit.errors import ApiError
-from sensorgate.kit.times import format_time
+
+if TYPE_CHECKING:
+    from sensorgate.db.engine import Database
+    from sensorgate.demo.seed import Plan, Written
 
 
 @click.group()
@@ -58,30 +52,31 @@ def seed(count: int, days: int, interval: int, db_url: str | None) -> None:
     readings before its first and after its last point within the window, up to now. Points already there
     are kept, and sensors not made by this command are left alone.
     """
+    from sensorgate.demo.owner import seed_demo
+    from sensorgate.demo.seed import requested_points
+
     points = requested_points(count, days, interval)
     if points > MAX_POINTS:
         raise click.UsageError(
             f"{count} sensors over {days} days every {interval} s make about {points:,} points; the limit is "
             f"{MAX_POINTS:,}. Use fewer sensors, fewer days or a longer --interval."
         )
-    settings = settings_for(db_url, require_secrets=False)
-    db = Database(create_engine(settings.sqlalchemy_url))
-    try:
-        require_newest_schema(db.engine)
+    with database(db_url, require_secrets=False) as (db, settings):
         info = seed_demo(db, settings)
         plan, written = seed_with_progress(db, count, days, interval)
-    except ApiError as exc:
-        raise click.ClickException(exc.message) from None
-    finally:
-        db.dispose()
     console.print(summary(plan, written), soft_wrap=True)
-    console.print(f"log in as {info.email}; the password is in {Path(settings.data_dir) / 'demo.json'}", soft_wrap=True)
+    kept = os.path.join(settings.data_dir, "demo.json")
+    console.print(f"log in as {info.email}; the password is in {kept}", soft_wrap=True)
 
 
 def seed_with_progress(
     db: Database, count: int, days: int, interval: int, *, only_if_empty: bool = False
 ) -> tuple[Plan, Written]:
     """Plan and write the demo data, with a progress bar on stderr while points are written."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from sensorgate.demo.seed import Written, prepare, write
+
     plan = prepare(db, count, days, interval, only_if_empty=only_if_empty)
     if not plan.points:
         return plan, Written(0, 0.0)
@@ -89,22 +84,31 @@ def seed_with_progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
         TextColumn("{task.completed:,}/{task.total:,} points"),
-        PointsPerSecond(),
+        points_per_second(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=err_console, transient=True) as progress:
+    with Progress(*columns, console=err_console.rich, transient=True) as progress:
         task = progress.add_task("demo data", total=plan.points)
         written = write(db, plan, lambda n: progress.advance(task, n))
     return plan, written
 
 
-class PointsPerSecond(ProgressColumn):
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text(f"{speed:,.0f} points/s" if speed else "", style="progress.data.speed")
+def points_per_second() -> Any:
+    """A progress column: the points written per second."""
+    from rich.progress import ProgressColumn, Task
+    from rich.text import Text
+
+    class PointsPerSecond(ProgressColumn):
+        def render(self, task: Task) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text(f"{speed:,.0f} points/s" if speed else "", style="progress.data.speed")
+
+    return PointsPerSecond()
 
 
 def summary(plan: Plan, written: Written) -> str:
+    from sensorgate.kit.times import format_time
+
     if plan.skipped:
         return f"demo data: the demo workspace already has {len(plan.sensor_ids)} sensors; nothing was added"
     sensors = f"{_sensors(plan.created)} created, {plan.kept or 'none'} already there"

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import click
-import msgspec
 
-from sensorgate.cli.common import console, db_option, require_newest_schema, settings_for
-from sensorgate.db.engine import Database, create_engine
-from sensorgate.jobs import runner
+from sensorgate.cli.common import console, database, db_option, print_json
+
+# The names of jobs.runner.JOBS, which imports the whole purge; tests/cli/test_startup.py keeps the two equal.
+JOB_NAMES = ("purge",)
 
 
 @click.group()
@@ -17,7 +17,7 @@ def jobs() -> None:
 
 @jobs.command("run")
 @db_option
-@click.argument("names", nargs=-1, metavar="[JOB]...", type=click.Choice(sorted(runner.JOBS)))
+@click.argument("names", nargs=-1, metavar="[JOB]...", type=click.Choice(JOB_NAMES))
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object per job instead of text")
 def run(db_url: str | None, names: tuple[str, ...], as_json: bool) -> None:
     """Run the named jobs now (all when none is named).
@@ -27,18 +27,15 @@ def run(db_url: str | None, names: tuple[str, ...], as_json: bool) -> None:
 
     Safe beside running servers: a job another process is running right now is skipped, and said so.
     """
-    settings = settings_for(db_url, require_secrets=False)
-    db = Database(create_engine(settings.sqlalchemy_url))
-    try:
-        require_newest_schema(db.engine)
-        for name in names or sorted(runner.JOBS):
+    from sensorgate.jobs import runner
+
+    with database(db_url, require_secrets=False) as (db, _settings):
+        for name in names or JOB_NAMES:
             result = runner.run(db, name)
             if as_json:
-                print(msgspec.json.encode(result or {"job": name, "skipped": "running in another process"}).decode())
+                print_json(result or {"job": name, "skipped": "running in another process"})
             elif result is None:
                 console.print(f"{name}: skipped, another process is running it right now")
             else:
                 details = ", ".join(f"{k} {v}" for k, v in result.items() if k not in ("job", "finishedAt"))
                 console.print(f"{name}: done at {result['finishedAt']}: {details}")
-    finally:
-        db.dispose()

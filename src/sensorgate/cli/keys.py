@@ -1,38 +1,29 @@
 """`sensorgate keys`: API keys made and managed by the operator, from the server's own shell.
 
 The operator acts with an owner's rights in the organization concerned, but as nobody in particular
-(credentials/operator.py): keys made here count against no user's active-key limit.
+(credentials/operator.py): keys made here count against no user's active-key limit. This module creates, lists
+and shows keys; key_changes.py edits, reissues, revokes, deletes and reads a key's log.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import click
-import msgspec
-from rich import box
-from rich.markup import escape
-from rich.table import Table
 
 from sensorgate.auth.scopes import CREDENTIAL_SCOPES
-from sensorgate.cli.common import console, db_option, require_newest_schema, settings_for
-from sensorgate.credentials import operator, service
-from sensorgate.credentials.schemas import EXPIRY_PRESETS, KeyCreated, KeyIn, KeyOut
-from sensorgate.db.engine import Database, create_engine
-from sensorgate.kit.errors import ApiError
-from sensorgate.kit.times import iso, utcnow
-from sensorgate.settings import Settings
+from sensorgate.cli.common import console, db_option, err_console, in_database, json_option, print_json
+from sensorgate.credentials.lifetimes import DEFAULT_EXPIRY, LIFETIMES
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from sensorgate.credentials import service
+    from sensorgate.credentials.schemas import KeyCreated, KeyOut
+    from sensorgate.db.engine import Database
+    from sensorgate.settings import Settings
 
 USER_AGENT = "sensorgate cli"
-MAX_DAYS = 3650
-DAYS = re.compile(r"(\d{1,4})d")
-
-json_option = click.option("--json", "as_json", is_flag=True, help="print one JSON object instead of text")
+KINDS = ("api_key", "signing_key", "oauth_client")
 
 
 @click.group()
@@ -41,7 +32,12 @@ def keys() -> None:
 
 
 @keys.command()
-@click.option("--workspace", "workspace_slug", required=True, metavar="SLUG", help="the workspace the key reaches")
+@click.option(
+    "--workspace",
+    "workspace_slug",
+    metavar="SLUG",
+    help="the workspace the key reaches; needed when there is more than one",
+)
 @click.option("--name", required=True, help="a name to recognise the key by")
 @click.option(
     "--scope",
@@ -53,15 +49,10 @@ def keys() -> None:
 @click.option(
     "--expires",
     metavar="LIFETIME",
-    help=f"{', '.join(EXPIRY_PRESETS)}, or Nd for N days (1 to {MAX_DAYS}); default 3m. "
+    help=f"{LIFETIMES}; default {DEFAULT_EXPIRY}. The same as the API's expiresIn. "
     "The organization's longest lifetime still applies.",
 )
-@click.option(
-    "--kind",
-    default="api_key",
-    show_default=True,
-    type=click.Choice(["api_key", "signing_key", "oauth_client"]),
-)
+@click.option("--kind", default="api_key", show_default=True, type=click.Choice(KINDS))
 @click.option("--owner", default="", help="who is responsible for the key (free text)")
 @click.option("--email", default=None, help="whom to tell about the key, e.g. before it expires")
 @click.option("--description", default="", help="what the key is for")
@@ -70,7 +61,7 @@ def keys() -> None:
 @json_option
 @db_option
 def create(
-    workspace_slug: str,
+    workspace_slug: str | None,
     name: str,
     scopes: tuple[str, ...],
     expires: str | None,
@@ -88,35 +79,47 @@ def create(
     An api_key is sent as is. A signing_key prints a public id (sent in X-API-Key) and the secret that signs
     each request; an oauth_client prints a client_id and client secret for POST /v1/oauth/token.
     """
-    now = _now()
+    import msgspec
+
+    from sensorgate.credentials import operator
+    from sensorgate.credentials.schemas import KeyIn
+
     fields: dict[str, Any] = {
         "name": name,
         "kind": kind,
         "description": description,
         "owner": owner,
         "email": email,
-        "workspaces": [workspace_slug],
+        "workspaces": [workspace_slug] if workspace_slug else None,
         "deviceGroup": device_group,
         "scopes": list(scopes) or None,
         "ipAllowlist": list(ips),
+        "expiresIn": expires,
     }
-    fields |= _lifetime(expires, now)
     try:
         # convert, not KeyIn(...): only decoding checks the length limits declared on the struct.
         body = msgspec.convert(fields, KeyIn)
     except (msgspec.ValidationError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(str(exc).replace("expiresIn", "--expires").replace("$.", "")) from None
+    now = now_ms()
 
-    def work(db: Database, settings: Settings) -> tuple[KeyCreated, str]:
-        return db.write_sync(operator.create, workspace_slug, body, _request(settings, now))
+    def work(db: Database, settings: Settings) -> tuple[KeyCreated, str, str]:
+        def write(conn: Any) -> tuple[KeyCreated, str, str]:
+            workspace = workspace_slug or operator.only_workspace(conn)
+            return (*operator.create(conn, workspace, body, origin(settings, now)), workspace)
 
-    created, organization = _in_database(db_url, work, require_secrets=True)
+        return db.write_sync(write)
+
+    created, organization, workspace = in_database(db_url, work, require_secrets=True)
+    if workspace_slug is None:
+        # Said on stderr too with --json, so that what was chosen is never silent.
+        err_console.print(f"no --workspace given: the key reaches workspace {workspace}, the only one")
     if as_json:
-        _print_json(created)
+        print_json(created)
         return
-    console.print(f"created key {created.id} in organization {escape(organization)}")
-    _print_secret(created)
-    _print_key(created.key)
+    console.print(f"created key {created.id} in organization {escape(organization)}, workspace {escape(workspace)}")
+    print_secret(created)
+    print_key(created.key)
 
 
 @keys.command("list")
@@ -129,15 +132,21 @@ def list_(
     workspace_slug: str | None, org_slug: str | None, include_revoked: bool, as_json: bool, db_url: str | None
 ) -> None:
     """List the keys of an organization, or of every organization. Never shows a secret."""
+    from rich import box
+    from rich.table import Table
+
+    from sensorgate.credentials import operator
+    from sensorgate.kit.times import iso, utcnow
+
     if workspace_slug and org_slug:
         raise click.UsageError("give --workspace or --org, not both")
 
     def work(db: Database, _settings: Settings) -> tuple[list[KeyOut], dict[int, str], dict[int, str]]:
         return db.read_sync(operator.list_keys, workspace_slug, org_slug, include_revoked)
 
-    found, organization_slugs, workspace_slugs = _in_database(db_url, work, require_secrets=False)
+    found, organization_slugs, workspace_slugs = in_database(db_url, work, require_secrets=False)
     if as_json:
-        _print_json({"items": found})
+        print_json({"items": found})
         return
     if not found:
         console.print("no keys")
@@ -146,22 +155,24 @@ def list_(
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
     table.add_column("id", no_wrap=True)
     # Fold rather than cut with an ellipsis: a name or slug is what the reader looks for.
-    table.add_column("name", overflow="fold", min_width=14)
+    table.add_column("name", overflow="fold", min_width=12)
+    table.add_column("kind", overflow="fold")
     table.add_column("org", overflow="fold")
     table.add_column("workspaces", overflow="fold")
     table.add_column("scopes", no_wrap=True)  # one a line
-    table.add_column("expires", no_wrap=True)
+    table.add_column("expires", overflow="fold")
     table.add_column("state", no_wrap=True)
     now = iso(utcnow())
     for key in found:
         table.add_row(
             str(key.id),
             escape(key.name),
+            key.kind.replace("_", " "),  # two words fold onto two lines in a narrow terminal
             escape(organization_slugs.get(key.organization_id, str(key.organization_id))),
-            escape(_reach(key, workspace_slugs)),
+            escape(reach(key, workspace_slugs)),
             "\n".join(key.scopes),
-            _minutes(key.expires_at),
-            _state(key, now),
+            minutes(key.expires_at),
+            state(key, now),
         )
     console.print(table)
 
@@ -170,96 +181,66 @@ def list_(
 @click.argument("key_id", metavar="ID", type=int)
 @json_option
 @db_option
-def revoke(key_id: int, as_json: bool, db_url: str | None) -> None:
-    """Revoke a key and all its secrets, for good. A running server refuses it within a second."""
-    now = _now()
+def show(key_id: int, as_json: bool, db_url: str | None) -> None:
+    """Everything about one key (deleted ones too), its secrets by prefix. Never shows a secret."""
+    from sensorgate.credentials import operator
+    from sensorgate.kit.times import iso, utcnow
 
-    def work(db: Database, settings: Settings) -> KeyOut:
-        return db.write_sync(operator.revoke, key_id, _request(settings, now))
+    def work(db: Database, _settings: Settings) -> tuple[KeyOut, str, dict[int, str]]:
+        return db.read_sync(operator.get_key, key_id)
 
-    key = _in_database(db_url, work, require_secrets=False)
+    key, organization, workspace_slugs = in_database(db_url, work, require_secrets=False)
     if as_json:
-        _print_json(key)
+        print_json(key)
         return
-    console.print(f"revoked key {key.id} ({escape(key.name)})")
+    lines = [
+        ("key", f"{key.id} ({key.kind.replace('_', ' ')})" + (f", public id {key.public_id}" if key.public_id else "")),
+        ("state", state(key, iso(utcnow()))),
+        ("organization", organization),
+        ("workspaces", reach(key, workspace_slugs).replace("\n", ", ")),
+        ("device group", "any" if key.device_group is None else str(key.device_group)),
+        ("scopes", ", ".join(key.scopes)),
+        ("addresses", ", ".join(key.ip_allowlist) or "any"),
+        ("owner", key.owner or "-"),
+        ("email", key.email or "-"),
+        ("description", key.description or "-"),
+        ("can renew", "yes" if key.can_renew else "no"),
+        ("lifetime", f"{key.lifetime_days} days, for later reissues and renewals"),
+        ("created", key.created_at + (f" by user {key.created_by}" if key.created_by else "")),
+        ("last used", key.last_used_at or "never"),
+    ]
+    console.print(f"[bold]{escape(key.name)}[/bold]", soft_wrap=True)
+    for label, value in lines:
+        console.print(f"  {label + ':':<13} {escape(value)}", soft_wrap=True)
+    print_secrets(key)
 
 
-@keys.command()
-@click.argument("key_id", metavar="ID", type=int)
-@click.option(
-    "--old-expires-in-days",
-    "old_days",
-    type=click.IntRange(0, MAX_DAYS),
-    help="end the old secret this many days from now (default: it keeps its own expiry)",
-)
-@json_option
-@db_option
-def reissue(key_id: int, old_days: int | None, as_json: bool, db_url: str | None) -> None:
-    """Give a key a new secret with the same permissions; the old one works on until it expires."""
-    now = _now()
-    old_expires = None if old_days is None else now + timedelta(days=old_days)
-
-    def work(db: Database, settings: Settings) -> KeyCreated:
-        return db.write_sync(operator.reissue, key_id, _request(settings, now), old_expires)
-
-    created = _in_database(db_url, work, require_secrets=True)
-    if as_json:
-        _print_json(created)
-        return
-    console.print(f"reissued key {created.id} ({escape(created.key.name)})")
-    _print_secret(created)
-    _print_key(created.key)
+# Shared with key_changes.py.
 
 
-# Plumbing.
+def now_ms() -> datetime:
+    # Whole milliseconds, as times are stored and read back: what is printed is what the database holds.
+    from sensorgate.kit.times import utcnow
 
-
-def _in_database(db_url: str | None, work: Callable[[Database, Settings], T], *, require_secrets: bool) -> T:
-    # Creating and reissuing hash a new secret with the pepper; listing and revoking need no secret.
-    settings = settings_for(db_url, require_secrets=require_secrets)
-    db = Database(create_engine(settings.sqlalchemy_url))
-    try:
-        require_newest_schema(db.engine)
-        return work(db, settings)
-    except ApiError as exc:
-        raise click.ClickException(exc.message) from None
-    finally:
-        db.dispose()
-
-
-def _now() -> datetime:
-    # Whole milliseconds, as times are stored and read back: `--expires 30d` then gives exactly 30 days,
-    # not 29 days and 23:59:59.999 once the service parses expiresAt again.
     now = utcnow()
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
-def _request(settings: Settings, now: datetime) -> service.Origin:
+def origin(settings: Settings, now: datetime) -> service.Origin:
+    from sensorgate.credentials import service
+
     return service.Origin(
         ip=None, user_agent=USER_AGENT, now=now, pepper=settings.hash_pepper, master_key=settings.master_key_bytes
     )
 
 
-def _lifetime(expires: str | None, now: datetime) -> dict[str, str]:
-    """A preset goes to the service as it is; N days becomes an expiry time, which the service checks alike."""
-    if expires is None:
-        return {}
-    if expires in EXPIRY_PRESETS:
-        return {"expiresIn": expires}
-    days = DAYS.fullmatch(expires)
-    if days is None or not 1 <= int(days.group(1)) <= MAX_DAYS:
-        raise click.BadParameter(
-            f"use {', '.join(EXPIRY_PRESETS)}, or Nd for N days from 1 to {MAX_DAYS}", param_hint="--expires"
-        )
-    return {"expiresAt": iso(now + timedelta(days=int(days.group(1))))}
+def escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
 
 
-def _print_json(value: object) -> None:
-    # Plain click.echo: rich would wrap long lines and colour the text.
-    click.echo(msgspec.json.encode(value).decode())
-
-
-def _print_secret(created: KeyCreated) -> None:
+def print_secret(created: KeyCreated) -> None:
     if created.key.kind == "signing_key":
         console.print(f"public id (X-API-Key): [bold]{created.public_id}[/bold]", soft_wrap=True)
     elif created.key.kind == "oauth_client":
@@ -267,17 +248,21 @@ def _print_secret(created: KeyCreated) -> None:
     console.print(f"secret (shown once, store it now): [bold]{created.secret}[/bold]", soft_wrap=True)
 
 
-def _print_key(key: KeyOut) -> None:
+def print_key(key: KeyOut) -> None:
     console.print(f"  name:    {escape(key.name)}", soft_wrap=True)
     console.print(f"  scopes:  {', '.join(key.scopes)}", soft_wrap=True)
     console.print(f"  expires: {key.expires_at or 'never'}", soft_wrap=True)
+    print_secrets(key)
+
+
+def print_secrets(key: KeyOut) -> None:
     # After a reissue the old secrets are listed too, each by the prefix it starts with.
     for secret in key.secrets:
-        state = "revoked" if secret.revoked_at else f"valid until {secret.expires_at}"
-        console.print(f"  secret {secret.prefix}…: {state}", soft_wrap=True)
+        valid = "revoked" if secret.revoked_at else f"valid until {secret.expires_at}"
+        console.print(f"  secret {secret.prefix}…: {valid}", soft_wrap=True)
 
 
-def _reach(key: KeyOut, workspace_slugs: dict[int, str]) -> str:
+def reach(key: KeyOut, workspace_slugs: dict[int, str]) -> str:
     """The workspaces a key reaches, one a line."""
     if not key.all_workspaces:
         return "\n".join(workspace_slugs.get(w, str(w)) for w in key.workspaces)
@@ -286,12 +271,12 @@ def _reach(key: KeyOut, workspace_slugs: dict[int, str]) -> str:
     return "all except\n" + "\n".join(workspace_slugs.get(w, str(w)) for w in key.exclude_workspaces)
 
 
-def _minutes(time: str | None) -> str:
+def minutes(time: str | None) -> str:
     # 2026-11-22T03:50:15.123Z as 2026-11-22 03:50Z: what a reader needs, and it fits an 80-column table.
     return "never" if time is None else time[:16].replace("T", " ") + "Z"
 
 
-def _state(key: KeyOut, now: str) -> str:
+def state(key: KeyOut, now: str) -> str:
     if key.deleted_at:
         return "deleted"
     if key.revoked_at:

@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from granian import Granian
-from granian.constants import Interfaces
 
 from sensorgate.cli.common import console, db_option, err_console, require_newest_schema, settings_for
-from sensorgate.cli.demo import seed_with_progress, summary
-from sensorgate.db import migrate
-from sensorgate.db.engine import Database, create_engine
-from sensorgate.demo import DemoInfo, seed_demo
-from sensorgate.demo.seed import DEFAULT_DAYS, DEFAULT_INTERVAL, DEFAULT_SENSORS, Plan
-from sensorgate.settings import Settings
+
+if TYPE_CHECKING:
+    from sensorgate.demo.owner import DemoInfo
+    from sensorgate.demo.seed import Plan
+    from sensorgate.settings import Settings
 
 
 @click.command()
@@ -29,6 +24,9 @@ from sensorgate.settings import Settings
 @click.option("--migrate", "run_migrations", is_flag=True, help="migrate the database before serving")
 def serve(db_url: str | None, host: str, port: int, workers: int, demo: bool, run_migrations: bool) -> None:
     """Serve the API, the docs and the console."""
+    from granian import Granian
+    from granian.constants import Interfaces
+
     if demo:
         os.environ["SENSORGATE_MODE"] = "demo"
     _refuse_a_busy_port(host, port)
@@ -37,7 +35,7 @@ def serve(db_url: str | None, host: str, port: int, workers: int, demo: bool, ru
     if db_url:
         os.environ["SENSORGATE_DATABASE_URL"] = db_url
     # Workers re-read settings from the environment; pin the data dir so they find demo secrets.
-    os.environ["SENSORGATE_DATA_DIR"] = str(Path(settings.data_dir).resolve())
+    os.environ["SENSORGATE_DATA_DIR"] = os.path.abspath(settings.data_dir)
     prepared = _prepare_database(settings, migrate_first=demo or run_migrations, demo=demo)
     if workers > 1:
         _multiprocess_metrics(settings)
@@ -74,6 +72,8 @@ def serve(db_url: str | None, host: str, port: int, workers: int, demo: bool, ru
 def _refuse_a_busy_port(host: str, port: int) -> None:
     """Stop at once when something listens on the port: granian binds with SO_REUSEPORT, so a second server on
     a port in use would start without a word and take half of the first one's requests."""
+    import socket
+
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
         # SO_REUSEADDR: a port left in TIME_WAIT by a server that just stopped is free; a listening one is not.
@@ -89,6 +89,12 @@ def _refuse_a_busy_port(host: str, port: int) -> None:
 
 def _prepare_database(settings: Settings, *, migrate_first: bool, demo: bool) -> tuple[DemoInfo, Plan] | None:
     """Migrate or check the schema; in demo mode also seed, and return the owner and what the demo holds."""
+    from sensorgate.cli.demo import seed_with_progress, summary
+    from sensorgate.db import migrate
+    from sensorgate.db.engine import Database, create_engine
+    from sensorgate.demo.owner import seed_demo
+    from sensorgate.demo.sizes import DEFAULT_DAYS, DEFAULT_INTERVAL, DEFAULT_SENSORS
+
     engine = create_engine(settings.sqlalchemy_url)
     try:
         if migrate_first:
@@ -109,6 +115,9 @@ def _prepare_database(settings: Settings, *, migrate_first: bool, demo: bool) ->
 
 def _multiprocess_metrics(settings: Settings) -> None:
     """Each worker writes its metrics to files here, and /metrics in any worker sums them all."""
+    import shutil
+    from pathlib import Path
+
     directory = Path(settings.data_dir).resolve() / "prometheus"
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)

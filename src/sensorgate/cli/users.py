@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import secrets
 import sys
 
 import click
 
-from sensorgate.accounts import service
-from sensorgate.accounts.passwords import hash_password, password_problem
-from sensorgate.cli.common import console, db_option, require_newest_schema, settings_for
-from sensorgate.db.engine import Database, create_engine
-from sensorgate.kit.errors import ApiError
-from sensorgate.kit.times import utcnow
-from sensorgate.kit.validate import check_slug, normalize_email
+from sensorgate.cli.common import console, database, db_option
 
 
 @click.group()
@@ -34,23 +27,21 @@ def create(email: str, org_slug: str, role: str, password_stdin: bool, db_url: s
     there is no terminal, generated and printed once. An existing user keeps its password unless
     --password-stdin gives a new one.
     """
+    from sensorgate.accounts import service
+    from sensorgate.accounts.passwords import hash_password
+    from sensorgate.kit.times import utcnow
+    from sensorgate.kit.validate import check_slug, normalize_email
+
     try:
         email = normalize_email(email)
         check_slug(org_slug)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
-    settings = settings_for(db_url, require_secrets=False)
-    db = Database(create_engine(settings.sqlalchemy_url))
-    try:
-        require_newest_schema(db.engine)
+    with database(db_url, require_secrets=False) as (db, _settings):
         exists = db.read_sync(service.user_exists, email)
         password, generated = _password(email, password_stdin, exists)
         password_hash = hash_password(password) if password is not None else None
         user_id, created = db.write_sync(service.ensure_user, email, password_hash, org_slug, role, utcnow())
-    except ApiError as exc:
-        raise click.ClickException(exc.message) from None
-    finally:
-        db.dispose()
     verb = "created" if created else "updated"
     console.print(f"{verb} user {email} (id {user_id}) as {role} of organization {org_slug}")
     if generated:
@@ -58,6 +49,8 @@ def create(email: str, org_slug: str, role: str, password_stdin: bool, db_url: s
 
 
 def _password(email: str, from_stdin: bool, exists: bool) -> tuple[str | None, bool]:
+    from sensorgate.accounts.passwords import password_problem
+
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     elif exists:
@@ -65,6 +58,8 @@ def _password(email: str, from_stdin: bool, exists: bool) -> tuple[str | None, b
     elif sys.stdin.isatty():
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     else:
+        import secrets
+
         return secrets.token_urlsafe(18), True
     problem = password_problem(password, email)
     if problem:

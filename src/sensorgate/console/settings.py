@@ -1,6 +1,6 @@
 """The console's organization settings: the plan (request window, daily quota, token requests), the active-key
 limit and the longest key lifetime. Admins see them; owners change them, through the same policy service as
-`PATCH /v1/organizations/{org}/settings` and `sensorgate orgs set`."""
+`PATCH /v1/organizations/{org}/settings` and `sensorgate orgs limits`."""
 
 from __future__ import annotations
 

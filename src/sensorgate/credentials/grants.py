@@ -13,8 +13,9 @@ import sqlalchemy as sa
 from sensorgate.accounts import store as accounts_store
 from sensorgate.auth.principal import Principal
 from sensorgate.auth.scopes import DEFAULT_SCOPES, GRANTED_BY, Scope
-from sensorgate.credentials import lineage, plans, store
-from sensorgate.credentials.schemas import DEFAULT_EXPIRY, EXPIRY_PRESETS, KeyIn
+from sensorgate.credentials import lineage, plans, policy, store
+from sensorgate.credentials.lifetimes import DEFAULT_EXPIRY, lifetime_days
+from sensorgate.credentials.schemas import KeyIn
 from sensorgate.kit.errors import BadRequest, Conflict, Forbidden, NotFound
 from sensorgate.kit.times import iso, parse_time
 from sensorgate.sensors import store as sensors_store
@@ -121,7 +122,7 @@ def expiry(conn: sa.Connection, principal: Principal, organization_id: int, body
         if expires <= now + timedelta(minutes=1):
             raise BadRequest("expiresAt must be in the future")
     else:
-        expires = now + timedelta(days=EXPIRY_PRESETS[body.expires_in or DEFAULT_EXPIRY])
+        expires = now + timedelta(days=lifetime_days(body.expires_in or DEFAULT_EXPIRY))
     if expires > now + timedelta(days=longest):
         raise BadRequest(f"this organization allows keys of at most {longest} days")
     maker = maker_of(conn, principal)
@@ -179,9 +180,11 @@ def creator_of(conn: sa.Connection, credential_id: int) -> int | None:
 def check_active_limit(conn: sa.Connection, user_id: int, organization_id: int, now: datetime) -> None:
     # Serialize one user's creates, so fifty at once cannot all pass the count below.
     accounts_store.lock_user(conn, user_id)
-    limit = accounts_store.organization_by_id(conn, organization_id).max_active_keys_per_user
+    organization = accounts_store.organization_by_id(conn, organization_id)
+    limit = organization.max_active_keys_per_user
     if store.active_count(conn, user_id, now) >= limit:
+        # Name what really raises it: an owner's setting, in the console or the operator's CLI.
         raise Conflict(
             f"you already have {limit} active keys, the most this organization allows; revoke one you no longer "
-            "need, or ask an admin to raise the limit"
+            f"need, or {policy.raising_the_limit(organization.slug)}"
         )

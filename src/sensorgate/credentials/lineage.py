@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from sensorgate.accounts import store as accounts_store
-from sensorgate.credentials import store
+from sensorgate.credentials import policy, store
 from sensorgate.kit.errors import Conflict
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -80,11 +80,13 @@ def check_line_limit(conn: sa.Connection, maker: Any, organization_id: int, now:
     root = root_of(conn, maker)
     # Serialize the line's creates, as grants.check_active_limit does a user's.
     store.lock_credential(conn, root.id)
-    limit = accounts_store.organization_by_id(conn, organization_id).max_active_keys_per_user
+    organization = accounts_store.organization_by_id(conn, organization_id)
+    limit = organization.max_active_keys_per_user
     if store.active_in_line(conn, root.id, now) >= limit:
         raise Conflict(
             f"key {root.id} (made with the CLI, so no user's) and the keys made through it already hold {limit} "
-            "active keys, the most this organization allows a user; revoke one no longer needed"
+            f"active keys, the most this organization allows a user; revoke one no longer needed, or "
+            f"{policy.raising_the_limit(organization.slug)}"
         )
 
 

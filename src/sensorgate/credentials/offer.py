@@ -19,7 +19,7 @@ from sensorgate.auth.principal import Principal
 from sensorgate.auth.scopes import CREDENTIAL_SCOPES, GRANTED_BY, Scope
 from sensorgate.credentials import store
 from sensorgate.credentials.grants import creating_organizations
-from sensorgate.credentials.schemas import EXPIRY_PRESETS
+from sensorgate.credentials.lifetimes import EXPIRY_PRESETS
 from sensorgate.kit.errors import Forbidden
 from sensorgate.sensors import store as sensors_store
 

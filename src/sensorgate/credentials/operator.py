@@ -9,14 +9,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import msgspec
 import sqlalchemy as sa
 
 from sensorgate.accounts import store as accounts_store
 from sensorgate.auth.principal import Membership, Principal
 from sensorgate.auth.scopes import permissions_for
 from sensorgate.credentials import lifecycle, policy, service, store
-from sensorgate.credentials.schemas import KeyCreated, KeyIn, KeyOut
-from sensorgate.kit.errors import NotFound
+from sensorgate.credentials.schemas import KeyCreated, KeyIn, KeyOut, KeyPatch
+from sensorgate.kit.errors import BadRequest, NotFound
+
+# Workspaces named in the refusal that asks for one: enough to pick from, short enough to read.
+LISTED_WORKSPACES = 10
 
 
 def create(conn: sa.Connection, workspace_slug: str, body: KeyIn, request: service.Origin) -> tuple[KeyCreated, str]:
@@ -25,7 +29,22 @@ def create(conn: sa.Connection, workspace_slug: str, body: KeyIn, request: servi
     if workspace is None:
         raise NotFound(f"workspace {workspace_slug!r} not found")
     principal = _operator(accounts_store.organizations_by_id(conn, [workspace.organization_id]))
+    if body.workspaces is None and not body.all_workspaces:
+        body = msgspec.structs.replace(body, workspaces=[workspace_slug])  # the one workspace named
     return service.create_key(conn, principal, body, request), workspace.organization
+
+
+def only_workspace(conn: sa.Connection) -> str:
+    """The slug of the installation's only workspace, for a key made with none named; with several, a 400 that
+    lists them."""
+    organizations = accounts_store.organizations_by_id(conn, None)
+    rows = accounts_store.workspaces_of(conn, [row.id for row in organizations]) if organizations else []
+    if len(rows) == 1:
+        return str(rows[0].slug)
+    if not rows:
+        raise BadRequest("there is no workspace yet: `sensorgate users create --org SLUG` makes one")
+    slugs = ", ".join(row.slug for row in rows[:LISTED_WORKSPACES]) + (", ..." if len(rows) > LISTED_WORKSPACES else "")
+    raise BadRequest(f"there are {len(rows)} workspaces ({slugs}): say which one the key reaches with --workspace")
 
 
 def list_keys(
@@ -54,13 +73,26 @@ def list_keys(
     return found, organization_slugs, workspace_slugs
 
 
-def revoke(conn: sa.Connection, key_id: int, request: service.Origin) -> KeyOut:
+def get_key(conn: sa.Connection, key_id: int) -> tuple[KeyOut, str, dict[int, str]]:
+    """One key, deleted ones too, with the slugs of its organization and of the workspaces it names."""
+    principal = operator_of_key(conn, key_id, deleted=True)
+    key = service.get_key(conn, principal, key_id)
+    organization = principal.memberships[key.organization_id].organization
+    workspace_slugs = {row.id: row.slug for row in accounts_store.workspaces_of(conn, [key.organization_id])}
+    return key, organization, workspace_slugs
+
+
+def update(conn: sa.Connection, key_id: int, patch: KeyPatch, request: service.Origin) -> KeyOut:
+    return lifecycle.update_key(conn, operator_of_key(conn, key_id), key_id, patch, request)
+
+
+def revoke(conn: sa.Connection, key_id: int, request: service.Origin, *, delete: bool = False) -> KeyOut:
     # The secret hashes are for a server's cache; a running server drops its cached entries within a second anyway.
-    return service.revoke_key(conn, _operator_of_key(conn, key_id), key_id, request, delete=False).key
+    return service.revoke_key(conn, operator_of_key(conn, key_id), key_id, request, delete=delete).key
 
 
 def reissue(conn: sa.Connection, key_id: int, request: service.Origin, old_expires: datetime | None) -> KeyCreated:
-    return lifecycle.reissue_key(conn, _operator_of_key(conn, key_id), key_id, request, old_expires)
+    return lifecycle.reissue_key(conn, operator_of_key(conn, key_id), key_id, request, old_expires)
 
 
 def change_policy(conn: sa.Connection, org_slug: str, patch: policy.PolicyPatch) -> policy.PolicyOut:
@@ -71,9 +103,10 @@ def change_policy(conn: sa.Connection, org_slug: str, patch: policy.PolicyPatch)
     return policy.change(conn, _operator([organization]), org_slug, patch)
 
 
-def _operator_of_key(conn: sa.Connection, key_id: int) -> Principal:
+def operator_of_key(conn: sa.Connection, key_id: int, *, deleted: bool = False) -> Principal:
+    """The operator in the key's organization; a deleted key is not found, unless `deleted` (to read it)."""
     row = store.credential(conn, key_id)
-    if row is None or row.deleted_at is not None:
+    if row is None or (row.deleted_at is not None and not deleted):
         raise NotFound(f"key {key_id} not found")
     return _operator(accounts_store.organizations_by_id(conn, [row.organization_id]))
 

@@ -14,11 +14,19 @@ from sensorgate.accounts import store as accounts_store
 from sensorgate.auth.principal import Principal
 from sensorgate.auth.scopes import Scope
 from sensorgate.credentials import plans
+from sensorgate.credentials.lifetimes import MAX_LIFETIME_DAYS
 from sensorgate.credentials.schemas import LimitsIn
 from sensorgate.kit.wire import Input
 
 MAX_ACTIVE_KEYS = 1000
-MAX_LIFETIME_DAYS = 3650
+
+
+def raising_the_limit(org_slug: str) -> str:
+    """What raises the active-key limit, for the 409 that refuses a key past it: an owner's setting."""
+    return (
+        f"have an owner raise the limit (console: /orgs/{org_slug}/settings; server shell: "
+        f"sensorgate orgs limits {org_slug} --active-keys N)"
+    )
 
 
 class PolicyOut(msgspec.Struct, rename="camel"):

@@ -76,8 +76,8 @@ class KeyController(Controller):
 
         Needs integrations:write (own keys) or access:manage, or a key with keys:write, which cannot grant more
         scopes, workspaces, device groups or lifetime than it has. `expiresIn` is 7d, 14d, 1m, 2m, 3m (the
-        default), 6m or 1y, within the organization's longest lifetime. One user has at most 5 active keys
-        (an organization setting): the 6th answers 409.
+        default), 6m, 1y or Nd (N days, 1 to 3650), within the organization's longest lifetime. One user has at
+        most 5 active keys (an organization setting): the 6th answers 409.
         """
         return await app_state.db.write(service.create_key, principal, data, origin(request, app_state.settings))
 

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from sensorgate.auth.scopes import CREDENTIAL_SCOPES
+from sensorgate.credentials.lifetimes import lifetime_days
 from sensorgate.kit.ids import Id
 from sensorgate.kit.paging import Items, named
 from sensorgate.kit.times import parse_duration
@@ -15,9 +16,6 @@ from sensorgate.kit.validate import check_name, normalize_email
 from sensorgate.kit.wire import Input
 
 Kind = Literal["api_key", "signing_key", "oauth_client"]
-# Lifetimes a new key may be given by name (Ardexa's presets), in days; 3 months unless said otherwise.
-EXPIRY_PRESETS = {"7d": 7, "14d": 14, "1m": 30, "2m": 60, "3m": 90, "6m": 180, "1y": 365}
-DEFAULT_EXPIRY = "3m"
 WorkspaceRef = Id | str  # id or slug
 
 
@@ -64,7 +62,7 @@ class KeyIn(Input):
     device_group: Id | str | None = None
     scopes: Annotated[list[str], msgspec.Meta(max_length=len(CREDENTIAL_SCOPES))] | None = None
     units: Annotated[dict[str, str], msgspec.Meta(max_length=64)] = msgspec.field(default_factory=dict)
-    expires_in: str | None = None
+    expires_in: Annotated[str, msgspec.Meta(max_length=20)] | None = None  # lifetimes.lifetime_days
     expires_at: str | None = None
     can_renew: bool = False
     ip_allowlist: Annotated[list[str], msgspec.Meta(max_length=32)] = msgspec.field(default_factory=list)
@@ -76,8 +74,8 @@ class KeyIn(Input):
             self.email = normalize_email(self.email)
         if self.expires_in is not None and self.expires_at is not None:
             raise ValueError("give expiresIn or expiresAt, not both")
-        if self.expires_in is not None and self.expires_in not in EXPIRY_PRESETS:
-            raise ValueError(f"expiresIn is one of {', '.join(EXPIRY_PRESETS)}")
+        if self.expires_in is not None:
+            lifetime_days(self.expires_in)  # raises, naming the accepted forms
         if self.all_workspaces and self.workspaces:
             raise ValueError("give workspaces, or allWorkspaces with excludeWorkspaces, not both")
         if self.exclude_workspaces and not self.all_workspaces:

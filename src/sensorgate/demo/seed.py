@@ -36,15 +36,6 @@ from sensorgate.measurements.ingest import PointIn, ingest
 from sensorgate.sensors import service, store
 from sensorgate.sensors.schemas import MetricIn, SensorIn, SeriesRef
 
-DEFAULT_SENSORS = 20
-DEFAULT_DAYS = 7
-DEFAULT_INTERVAL = 300
-MAX_SENSORS = 1000
-MAX_DAYS = 3650
-MIN_INTERVAL = 10
-MAX_INTERVAL = 86_400
-# Past this a demo is no longer a demo: it takes many minutes and gigabytes.
-MAX_POINTS = 50_000_000
 # Points per transaction: large enough to amortize each commit, small enough to keep memory and locks short.
 CHUNK_POINTS = 50_000
 
