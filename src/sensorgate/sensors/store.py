@@ -215,6 +215,26 @@ def group_id(conn: sa.Connection, workspace_id: int, name: str, now: datetime) -
     )
 
 
+def insert_device_group(conn: sa.Connection, workspace_id: int, name: str, now: datetime) -> int:
+    statement = device_groups.insert().values(workspace_id=workspace_id, name=name, created_at=now)
+    return int(conn.execute(statement.returning(device_groups.c.id)).scalar_one())
+
+
+def insert_asset(conn: sa.Connection, workspace_id: int, name: str, now: datetime) -> int:
+    statement = assets.insert().values(workspace_id=workspace_id, name=name, created_at=now)
+    return int(conn.execute(statement.returning(assets.c.id)).scalar_one())
+
+
+def asset_by_name(conn: sa.Connection, workspace_id: int, name: str) -> Row | None:
+    query = sa.select(assets.c.id).where(assets.c.workspace_id == workspace_id, assets.c.name == name)
+    return conn.execute(query).first()
+
+
+def count_in_workspace(conn: sa.Connection, table: sa.Table, workspace_id: int) -> int:
+    query = sa.select(sa.func.count()).select_from(table).where(table.c.workspace_id == workspace_id)
+    return int(conn.execute(query).scalar_one())
+
+
 def set_assets(conn: sa.Connection, workspace_id: int, sensor_id: int, names: list[str], now: datetime) -> None:
     """Replace the sensor's assets; assets are created on first use."""
     conn.execute(sensor_assets.delete().where(sensor_assets.c.sensor_id == sensor_id))
