@@ -18,7 +18,7 @@ from sensorgate.accounts import service as accounts
 from sensorgate.accounts import sessions
 from sensorgate.auth.guard import CSRF_COOKIE, SESSION_COOKIE, client_address, session_cookies
 from sensorgate.auth.principal import Principal
-from sensorgate.console import keys, members, settings
+from sensorgate.console import keys, members, settings, setup
 from sensorgate.console.views import HEADERS, ConsoleUser, Org, error_page, page
 from sensorgate.credentials.service import manages_keys
 from sensorgate.kit.errors import ApiError, Unauthorized
@@ -117,7 +117,17 @@ async def overview(request: Request[Any, Any, Any], org: Org, viewer: ConsoleUse
 ROUTES = [
     Router(
         path="/",
-        route_handlers=[home, login_page, log_in, log_out, overview, *keys.ROUTES, *members.ROUTES, *settings.ROUTES],
+        route_handlers=[
+            home,
+            login_page,
+            log_in,
+            log_out,
+            overview,
+            *keys.ROUTES,
+            *members.ROUTES,
+            *settings.ROUTES,
+            *setup.ROUTES,
+        ],
         dependencies={"viewer": Provide(console_user)},
         exception_handlers={ApiError: error_page, HTTPException: error_page},
         response_headers=HEADERS,

@@ -63,6 +63,7 @@ def list_sensors(
     size: int,
     organization_id: int | None = None,
     serial: str | None = None,
+    virtual: bool = False,
 ) -> Page[SensorOut]:
     where = store.filtered(
         reach(principal, Scope.DATA_READ),
@@ -72,6 +73,7 @@ def list_sensors(
         q=q,
         organization_id=organization_id,
         serial=serial,
+        virtual=virtual,
     )
     rows, total = store.sensors_page(conn, where, (page - 1) * size, size)
     return make_page(_out(conn, rows), page, size, total)
@@ -124,19 +126,21 @@ def _series_values(conn: sa.Connection, principal: Principal, workspace_id: int,
                 raise ValueError(f"metric {name!r} is not in the catalogue (GET /v1/metrics): give its unit")
             canonical = input_unit = metric.unit
     except ValueError as exc:
-        raise BadRequest(str(exc)) from None
+        raise BadRequest(str(exc), field="metric") from None
     values: dict[str, Any] = {"metric": name, "unit": canonical, "input_unit": input_unit}
     if metric.expression is not None and metric.inputs is not None:
         try:
             expressions.parse(metric.expression, allowed_names=set(metric.inputs))
         except ValueError as exc:
-            raise BadRequest(f"metric {name!r}: {exc}") from None
+            raise BadRequest(f"metric {name!r}: {exc}", field="expression") from None
         # Only series the caller reaches: a virtual sensor must not become a window on another device group.
         refs = [(r.sensor, r.metric) for r in metric.inputs.values()]
         found = store.series_by_refs(conn, workspace_id, refs, visible(principal, Scope.SENSORS_WRITE))
         missing = [f"{r.sensor}/{r.metric}" for r in metric.inputs.values() if (r.sensor, r.metric) not in found]
         if missing:
-            raise BadRequest(f"metric {name!r}: no such input series in this workspace: {', '.join(missing)}")
+            raise BadRequest(
+                f"metric {name!r}: no such input series in this workspace: {', '.join(missing)}", field="inputs"
+            )
         values["expression"] = metric.expression
         values["inputs"] = {var: found[(r.sensor, r.metric)] for var, r in metric.inputs.items()}
     return values

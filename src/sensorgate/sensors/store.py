@@ -105,15 +105,18 @@ def filtered(
     q: str | None,
     organization_id: int | None = None,
     serial: str | None = None,
+    virtual: bool = False,
 ) -> sa.ColumnElement[bool]:
     """`where`, narrowed by the sensor list's filters; `q` matches part of the name or serial, any case, and
-    `serial` the whole serial."""
+    `serial` the whole serial; `virtual`: only sensors with a computed metric."""
     if workspace_id is not None:
         where = sa.and_(where, sensors.c.workspace_id == workspace_id)
     if organization_id is not None:
         where = sa.and_(where, workspaces.c.organization_id == organization_id)
     if serial is not None:
         where = sa.and_(where, sensors.c.serial == serial)
+    if virtual:
+        where = sa.and_(where, sensors.c.id.in_(sa.select(series.c.sensor_id).where(series.c.expression.is_not(None))))
     if device_group is not None:
         where = sa.and_(where, device_groups.c.name == device_group)
     if asset is not None:
