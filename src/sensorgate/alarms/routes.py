@@ -15,7 +15,7 @@ from sensorgate.auth.openapi import callers
 from sensorgate.auth.principal import PrincipalDep
 from sensorgate.auth.scopes import Scope
 from sensorgate.db.engine import Database
-from sensorgate.kit.ids import PathId
+from sensorgate.kit.ids import MAX_ID, PathId
 from sensorgate.kit.openapi import errors
 from sensorgate.kit.paging import Items
 from sensorgate.kit.times import time_window, utcnow
@@ -35,6 +35,7 @@ class AlarmsState:
 AlarmsStateDep = NamedDependency[AlarmsState]
 
 Time = Annotated[str | None, QueryParameter(max_length=40, description="ISO 8601 time or epoch seconds")]
+Sensor = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID, description="only this sensor's alarms")]
 
 
 @get(
@@ -82,11 +83,13 @@ async def delete_rule(rule_id: PathId, principal: PrincipalDep, app_state: Alarm
     tags=["alarms"],
     opt={"scope": Scope.DATA_READ},
     security=callers(Scope.DATA_READ),
-    responses=errors(),
+    responses=errors(400),
 )
-async def active_alarms(principal: PrincipalDep, app_state: AlarmsStateDep) -> AlarmList:
-    """Alarms raised and not yet resolved, newest first (at most 1,000)."""
-    items = await app_state.db.read(service.list_alarms, principal, active_only=True, start=None, end=None)
+async def active_alarms(principal: PrincipalDep, app_state: AlarmsStateDep, sensor: Sensor = None) -> AlarmList:
+    """Alarms raised and not yet resolved, newest first (at most 1,000); `sensor`: only that sensor's."""
+    items = await app_state.db.read(
+        service.list_alarms, principal, active_only=True, start=None, end=None, sensor_id=sensor
+    )
     return Items(items)
 
 
@@ -102,11 +105,14 @@ async def alarm_history(
     app_state: AlarmsStateDep,
     from_: Annotated[str | None, QueryParameter(name="from", max_length=40)] = None,
     to: Time = None,
+    sensor: Sensor = None,
 ) -> AlarmList:
     """Alarms active at any moment of the window (default: the last 24 hours), with raised and resolved
-    times, newest first (at most 1,000)."""
+    times, newest first (at most 1,000); `sensor`: only that sensor's."""
     start, end = time_window(from_, to, None, int(utcnow().timestamp() * 1000))
-    items = await app_state.db.read(service.list_alarms, principal, active_only=False, start=start, end=end)
+    items = await app_state.db.read(
+        service.list_alarms, principal, active_only=False, start=start, end=end, sensor_id=sensor
+    )
     return Items(items)
 
 

@@ -115,10 +115,23 @@ def delete_rule(conn: sa.Connection, principal: Principal, rule_id: int) -> None
 
 
 def list_alarms(
-    conn: sa.Connection, principal: Principal, *, active_only: bool, start: int | None, end: int | None
+    conn: sa.Connection,
+    principal: Principal,
+    *,
+    active_only: bool,
+    start: int | None,
+    end: int | None,
+    sensor_id: int | None = None,
 ) -> list[AlarmOut]:
+    """`sensor_id`: only that sensor's alarms (its own first 1,000, not the organization's cut down)."""
     rows = store.alarms(
-        conn, reach(principal, Scope.DATA_READ), active_only=active_only, start=start, end=end, limit=MAX_ALARMS
+        conn,
+        reach(principal, Scope.DATA_READ),
+        active_only=active_only,
+        start=start,
+        end=end,
+        limit=MAX_ALARMS,
+        sensor_id=sensor_id,
     )
     return [
         AlarmOut(

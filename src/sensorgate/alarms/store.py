@@ -80,9 +80,10 @@ def alarms(
     start: int | None,
     end: int | None,
     limit: int,
+    sensor_id: int | None = None,
 ) -> list[Row]:
-    """Alarms on the sensors matching `seen`, newest first: open ones, or those active at some instant of
-    [start, end)."""
+    """Alarms on the sensors matching `seen` (and only on `sensor_id`'s, given one), newest first: open ones, or
+    those active at some instant of [start, end)."""
     query = (
         sa.select(alarm_events, alarm_rules.c.name.label("rule_name"), alarm_rules.c.severity, alarm_rules.c.metric)
         .join(alarm_rules, alarm_rules.c.id == alarm_events.c.rule_id)
@@ -90,6 +91,8 @@ def alarms(
         .join(workspaces, workspaces.c.id == sensors.c.workspace_id)
         .where(seen)
     )
+    if sensor_id is not None:
+        query = query.where(alarm_events.c.sensor_id == sensor_id)
     if active_only:
         query = query.where(alarm_events.c.resolved_at.is_(None))
     if start is not None and end is not None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromQuery, HeaderParameter, QueryParameter
 from litestar.types import ControllerRouterHandler
 
@@ -20,7 +21,7 @@ from sensorgate.kit.etag import conditional
 from sensorgate.kit.openapi import NOT_MODIFIED, documents_body, errors, text, with_content
 from sensorgate.kit.times import time_window, utcnow
 from sensorgate.kit.wire import decode_body
-from sensorgate.measurements import aggregate, history, ingest, latest
+from sensorgate.measurements import aggregate, aggregate_csv, history, ingest, latest
 from sensorgate.measurements.csv_input import parse_csv
 from sensorgate.measurements.cursor import cursor_key
 from sensorgate.measurements.schemas import AggregateOut, BackfillIn, HistoryOut, LatestOut
@@ -137,7 +138,20 @@ class MeasurementController(Controller):
         request.scope[POINTS_KEY] = len(out.items)  # type: ignore[literal-required]
         return conditional(request, _encode(out))
 
-    @get("/aggregate", opt={"scope": Scope.DATA_READ}, security=callers(Scope.DATA_READ), responses=errors(400, 404))
+    @get(
+        "/aggregate",
+        opt={"scope": Scope.DATA_READ, "offers": [MediaType.JSON, "text/csv"]},
+        security=callers(Scope.DATA_READ),
+        responses={
+            200: ResponseSpec(
+                data_container=AggregateOut,
+                generate_examples=False,
+                description="The buckets, as JSON or (format=csv) CSV",
+            ),
+            **errors(400, 404),
+        },
+        operation_class=with_content(responses={200: {"text/csv": text(aggregate_csv.EXAMPLE, "one row a bucket")}}),
+    )
     async def aggregate(
         self,
         request: Request[Any, Any, Any],
@@ -151,16 +165,24 @@ class MeasurementController(Controller):
         fn: Annotated[str, QueryParameter(max_length=40)] = "min,max,avg,sum,count",
         tz: Annotated[str, QueryParameter(max_length=64)] = "UTC",
         unit: Unit = None,
-    ) -> AggregateOut:
+        fmt: Annotated[Literal["json", "csv"], QueryParameter(name="format")] = "json",
+    ) -> Response[bytes]:
         """count, min, max, avg and sum per bucket. Buckets of a day or longer align to midnight in `tz`
         (days are 23 or 25 hours long across DST changes); shorter ones to the UTC epoch. The window is
-        widened to whole buckets (default: the last 24 hours); empty buckets are left out."""
+        widened to whole buckets (default: the last 24 hours); empty buckets are left out. `format=csv`
+        answers text/csv with the same numbers."""
         wanted = aggregate.parse_request(from_, to, bucket, fn, tz, _now_ms())
         out = await app_state.db.read(
             aggregate.aggregate, principal, parse_ids(sensor, "sensor"), parse_names(metric), unit, wanted
         )
         request.scope[POINTS_KEY] = len(out.items)  # type: ignore[literal-required]
-        return out
+        if fmt == "csv":
+            return Response(
+                aggregate_csv.to_csv(out, wanted.functions).encode(),
+                media_type="text/csv",  # Litestar adds "; charset=utf-8" to every text/* type
+                headers={"Content-Disposition": 'attachment; filename="aggregate.csv"'},
+            )
+        return Response(_encode(out), media_type=MediaType.JSON)
 
     @post(
         "/",

@@ -69,6 +69,7 @@ class SensorController(Controller):
         device_group: Annotated[str | None, QueryParameter(name="deviceGroup", max_length=100)] = None,
         asset: Annotated[str | None, QueryParameter(max_length=200)] = None,
         q: Annotated[str | None, QueryParameter(max_length=100, description="part of the name or serial")] = None,
+        tag: Annotated[str | None, QueryParameter(max_length=50, description="one of its tags, exactly")] = None,
         page: PageNumber = 1,
         size: PageSize = DEFAULT_PAGE_SIZE,
     ) -> SensorPage:
@@ -80,6 +81,7 @@ class SensorController(Controller):
             device_group=device_group,
             asset=asset,
             q=q,
+            tag=tag,
             page=page,
             size=size,
         )

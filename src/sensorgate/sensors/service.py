@@ -63,6 +63,7 @@ def list_sensors(
     size: int,
     organization_id: int | None = None,
     serial: str | None = None,
+    tag: str | None = None,
     virtual: bool = False,
 ) -> Page[SensorOut]:
     where = store.filtered(
@@ -73,6 +74,7 @@ def list_sensors(
         q=q,
         organization_id=organization_id,
         serial=serial,
+        tag=tag,
         virtual=virtual,
     )
     rows, total = store.sensors_page(conn, where, (page - 1) * size, size)

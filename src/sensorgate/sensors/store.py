@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from sensorgate.accounts.models import workspaces
 from sensorgate.sensors.models import (
@@ -105,10 +108,12 @@ def filtered(
     q: str | None,
     organization_id: int | None = None,
     serial: str | None = None,
+    tag: str | None = None,
     virtual: bool = False,
 ) -> sa.ColumnElement[bool]:
-    """`where`, narrowed by the sensor list's filters; `q` matches part of the name or serial, any case, and
-    `serial` the whole serial; `virtual`: only sensors with a computed metric."""
+    """`where`, narrowed by the sensor list's filters; `q` matches part of the name or serial, any case,
+    `serial` the whole serial, `tag` one of the sensor's tags, exactly, and `virtual`: only sensors with a
+    computed metric."""
     if workspace_id is not None:
         where = sa.and_(where, sensors.c.workspace_id == workspace_id)
     if organization_id is not None:
@@ -126,6 +131,8 @@ def filtered(
             .where(assets.c.name == asset)
         )
         where = sa.and_(where, sensors.c.id.in_(in_asset))
+    if tag:
+        where = sa.and_(where, _has_tag(tag))
     if q:
         pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         where = sa.and_(
@@ -136,6 +143,32 @@ def filtered(
             ),
         )
     return where
+
+
+class _Position(FunctionElement[int]):
+    """Where `needle` starts in `text` (1-based; 0 if absent), matched exactly: LIKE ignores case in SQLite."""
+
+    type = sa.Integer()
+    inherit_cache = True
+
+
+@compiles(_Position)
+def _instr(element: _Position, compiler: Any, **kw: Any) -> str:
+    return f"instr({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_Position, "postgresql")
+def _strpos(element: _Position, compiler: Any, **kw: Any) -> str:
+    return f"strpos({compiler.process(element.clauses, **kw)})"
+
+
+def _has_tag(tag: str) -> sa.ColumnElement[bool]:
+    """Tags are a JSON list with no table of their own: look for the tag's JSON string, quotes included, in the
+    list's text, the same in SQLite and PostgreSQL (whose `json` keeps the text as written). Both spellings of a
+    non-ASCII tag are tried: escaped, as json.dumps writes it, and plain."""
+    text = sa.cast(sensors.c.tags, sa.Text)
+    spellings = sorted({json.dumps(tag), json.dumps(tag, ensure_ascii=False)})
+    return sa.or_(*(_Position(text, sa.literal(s, sa.Text)) > 0 for s in spellings))
 
 
 def sensor(conn: sa.Connection, sensor_id: int, where: sa.ColumnElement[bool]) -> Row | None:
