@@ -207,3 +207,68 @@ def scopes_used(conn: sa.Connection, credential_ids: list[int], since: date) -> 
     for row in rows:
         found[row.credential_id].add(row.scope)
     return found
+
+
+def _utc_day(conn: sa.Connection, column: Any) -> Any:
+    """The UTC day of a timestamp column, as SQL. SQLite keeps UTC text (`YYYY-MM-DD HH:MM:SS`), PostgreSQL a
+    timestamptz, whose day depends on the session's zone unless it is asked in UTC."""
+    if conn.dialect.name == "sqlite":
+        return sa.func.substr(column, 1, 10)
+    return sa.cast(sa.func.timezone("UTC", column), sa.Date)
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def totals_by_day(
+    conn: sa.Connection, credential_ids: list[int], first: date, last: date
+) -> dict[date, tuple[int, int, int, int, int]]:
+    """(requests, refused, points, errors) per UTC day in [first, last], summed over these credentials, and the
+    most requests one of them made that day (what a per-key daily quota is measured against)."""
+    table = credential_usage_daily
+    rows = conn.execute(
+        sa.select(
+            table.c.day,
+            sa.func.sum(table.c.requests),
+            sa.func.sum(table.c.refused),
+            sa.func.sum(table.c.points),
+            sa.func.sum(table.c.errors),
+            sa.func.max(table.c.requests),
+        )
+        .where(table.c.credential_id.in_(credential_ids), table.c.day >= first, table.c.day <= last)
+        .group_by(table.c.day)
+    )
+    return {_as_date(day): (int(r), int(f), int(p), int(e), int(m)) for day, r, f, p, e, m in rows}
+
+
+def totals_by_credential(
+    conn: sa.Connection, credential_ids: list[int], first: date, last: date
+) -> dict[int, tuple[int, int]]:
+    """(requests, refused) per credential over the UTC days [first, last]."""
+    table = credential_usage_daily
+    rows = conn.execute(
+        sa.select(table.c.credential_id, sa.func.sum(table.c.requests), sa.func.sum(table.c.refused))
+        .where(table.c.credential_id.in_(credential_ids), table.c.day >= first, table.c.day <= last)
+        .group_by(table.c.credential_id)
+    )
+    return {int(c): (int(r), int(f)) for c, r, f in rows}
+
+
+def refusals_by_day(
+    conn: sa.Connection, credential_ids: list[int], start: datetime, end: datetime
+) -> dict[tuple[date, str], int]:
+    """Refused attempts per (UTC day, reason) in [start, end), from the per-minute rows (kept 90 days)."""
+    table = credential_usage
+    day = _utc_day(conn, table.c.minute).label("day")
+    rows = conn.execute(
+        sa.select(day, table.c.outcome, sa.func.sum(table.c.count))
+        .where(
+            table.c.credential_id.in_(credential_ids),
+            table.c.minute >= start,
+            table.c.minute < end,
+            table.c.outcome != USED,
+        )
+        .group_by(day, table.c.outcome)
+    )
+    return {(_as_date(d), str(reason)): int(n) for d, reason, n in rows}
