@@ -11,6 +11,7 @@ from litestar.params import QueryParameter
 from litestar.response import Template
 
 from sensorgate.auth.scopes import Scope
+from sensorgate.console.key_views import KINDS
 from sensorgate.console.usage_views import figures
 from sensorgate.console.views import ConsoleUser, Org, page
 from sensorgate.credentials.service import manages_keys, reportable_keys
@@ -47,6 +48,7 @@ async def usage_page(
         periods=history.PERIODS,
         figures=figures(found, one_key=False),
         sees_all=Scope.ACCESS_MANAGE in membership.permissions,
+        kinds=KINDS,
     )
 
 
