@@ -2,8 +2,8 @@
 refused (by reason), the data points returned and the errors, for an organization's keys or for one key, and the
 keys with the most requests and the most refusals.
 
-Days are summed in SQL from the daily table (and the refusals' reasons from the per-minute one, which is kept 90
-days), so the work is a few grouped queries whatever the number of keys, on SQLite and PostgreSQL alike.
+Days are summed in SQL from the daily tables (requests, points and errors; refusals per reason), so the work is a
+few grouped queries over at most a row per key and day, on SQLite and PostgreSQL alike.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from sensorgate.usage import store
 from sensorgate.usage.models import REFUSALS
 from sensorgate.usage.report import MAX_KEYS
 
-PERIODS = (30, 90)  # the days a page may show; the per-minute rows behind the reasons are kept 90
+PERIODS = (30, 90)  # the days a page may show
 TOP = 10  # keys in each top list
 
 
@@ -72,8 +72,7 @@ def _history(conn: sa.Connection, rows: list[Any], days: int, today: date) -> Us
     first = today - timedelta(days=days - 1)
     ids = [r.id for r in rows]
     by_day = store.totals_by_day(conn, ids, first, today) if ids else {}
-    start = datetime(first.year, first.month, first.day, tzinfo=UTC)
-    refusals = store.refusals_by_day(conn, ids, start, start + timedelta(days=days)) if ids else {}
+    refusals = store.refusals_by_day(conn, ids, first, today) if ids else {}
     reasons: dict[date, dict[str, int]] = {}
     for (day, reason), n in refusals.items():
         reasons.setdefault(day, {})[reason] = n
