@@ -27,7 +27,7 @@ def texts(root: ET.Element) -> list[str]:
 
 def table_rows(table: str) -> list[list[str]]:
     root = ET.fromstring(str(table))  # noqa: S314
-    return [[cell.text or "" for cell in row] for row in root.find("tbody") or []]
+    return [[cell.text or "" for cell in row] for row in root.iterfind(".//tbody/tr")]
 
 
 def test_a_line_chart_draws_every_point_and_tables_the_same_numbers() -> None:
@@ -65,6 +65,13 @@ def test_times_are_in_the_viewers_zone() -> None:
     assert "Europe/Berlin" in labels
     assert table_rows(chart.table)[0][0] == "2026-07-01 00:00"
     assert "Time (Europe/Berlin)" in str(chart.table)
+
+
+def test_clock_ticks_stay_on_round_local_hours_across_a_dst_change() -> None:
+    start = ms(2026, 10, 24, 0, 0, zone=BERLIN)  # clocks go back on 25 October, 03:00 -> 02:00
+    ticks, pattern = time_ticks(start, start + 72 * HOUR + HOUR, BERLIN)
+    labels = [datetime.fromtimestamp(t / 1000, UTC).astimezone(BERLIN).strftime("%H:%M") for t in ticks]
+    assert pattern == "%d %b %H:%M" and set(labels) == {"00:00", "12:00"} and len(labels) == 7
 
 
 def test_a_gap_in_the_data_breaks_the_line() -> None:

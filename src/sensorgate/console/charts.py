@@ -19,8 +19,9 @@ from itertools import count
 
 from markupsafe import Markup, escape
 
-WIDTH, HEIGHT = 640, 240
-LEFT, RIGHT, TOP, BOTTOM = 56, 12, 12, 34  # room for the value labels at the left, the times below
+WIDTH, HEIGHT = 720, 280
+# Room for the unit and the zone above the plot, the value labels at its left and the times below it.
+LEFT, RIGHT, TOP, BOTTOM = 64, 14, 30, 28
 PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 HOUR_MS = 3_600_000
 DAY_MS = 24 * HOUR_MS
@@ -105,14 +106,17 @@ def time_ticks(start: int, end: int, zone: tzinfo) -> tuple[list[int], str]:
 
 
 def _clock_ticks(start: int, end: int, step: int, zone: tzinfo) -> list[int]:
-    # Round on local wall time, so that 6-hour ticks fall on 00:00, 06:00 ... of the viewer's clock.
-    shift = _local(start, zone).utcoffset()
-    offset = int(shift.total_seconds() * 1000) if shift else 0
-    t = -(-(start + offset) // step) * step - offset
-    ticks = []
-    while t <= end:
-        ticks.append(t)
-        t += step
+    # Round on the viewer's wall clock, counted from local midnight, so that 6-hour ticks fall on 00:00, 06:00 ...
+    # on both sides of a DST change (every step divides a day).
+    first = _local(start, zone).replace(tzinfo=None)
+    midnight = first.replace(hour=0, minute=0, second=0, microsecond=0)
+    since_ms = int((first - midnight).total_seconds() * 1000)
+    wall = midnight + timedelta(milliseconds=-(-since_ms // step) * step)
+    ticks: list[int] = []
+    while (t := _to_ms(wall.replace(tzinfo=zone))) <= end:
+        if t >= start and (not ticks or t > ticks[-1]):  # a wall time repeated when clocks go back counts once
+            ticks.append(t)
+        wall += timedelta(milliseconds=step)
     return ticks
 
 
@@ -153,7 +157,7 @@ def _svg_open(title: str, chart_id: str, points: int) -> str:
 
 
 def _value_axis(ticks: list[float], y: Callable[[float], float], unit: str) -> list[str]:
-    parts = [f'<text class="chart-unit" x="4" y="{TOP - 2 + 8}">{escape(unit)}</text>'] if unit else []
+    parts = [f'<text class="chart-unit" x="4" y="16">{escape(unit)}</text>'] if unit else []
     for tick in ticks:
         yy = y(tick)
         parts.append(f'<line class="chart-grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{yy:.1f}" y2="{yy:.1f}"/>')
@@ -220,9 +224,9 @@ def _time_axis(start: int, end: int, zone: tzinfo, x: Callable[[int], float]) ->
         xx = x(t)
         label = _local(t, zone).strftime(pattern)
         parts.append(f'<line class="chart-axis" x1="{xx:.1f}" x2="{xx:.1f}" y1="{base}" y2="{base + 4}"/>')
-        parts.append(f'<text class="chart-label" x="{xx:.1f}" y="{base + 16}" text-anchor="middle">{label}</text>')
+        parts.append(f'<text class="chart-label" x="{xx:.1f}" y="{base + 19}" text-anchor="middle">{label}</text>')
     parts.append(
-        f'<text class="chart-label chart-zone" x="{WIDTH - RIGHT}" y="{HEIGHT - 2}" text-anchor="end">'
+        f'<text class="chart-label chart-zone" x="{WIDTH - RIGHT}" y="16" text-anchor="end">'
         f"{escape(_zone_name(zone))}</text>"
     )
     return parts
@@ -274,12 +278,14 @@ def bar_chart(
         if i % every == 0:
             label = day.strftime("%d %b")
             xx = x0 + slot * 0.35
-            parts.append(f'<text class="chart-label" x="{xx:.1f}" y="{base + 16}" text-anchor="middle">{label}</text>')
+            parts.append(f'<text class="chart-label" x="{xx:.1f}" y="{base + 19}" text-anchor="middle">{label}</text>')
     if limit is not None:
         yy = y(limit)
         parts.append(f'<line class="chart-limit" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{yy:.1f}" y2="{yy:.1f}"/>')
         text = escape(limit_label or "limit")
-        parts.append(f'<text class="chart-label" x="{WIDTH - RIGHT}" y="{yy - 4:.1f}" text-anchor="end">{text}</text>')
+        parts.append(
+            f'<text class="chart-label chart-note" x="{WIDTH - RIGHT}" y="{yy - 5:.1f}" text-anchor="end">{text}</text>'
+        )
     if not days:
         parts.append(_empty_note())
     parts.append("</svg>")
@@ -292,7 +298,8 @@ def bar_chart(
 
 
 def _table(caption: str, heads: list[str], rows: list[list[str]]) -> Markup:
-    """The chart's numbers: hidden from sight (class chart-table), not from screen readers."""
+    """The chart's numbers (table.chart-table): hidden from sight, not from screen readers, by its wrapper
+    (div.chart-numbers): a table grows to hold its rows whatever height it is given, and would lengthen the page."""
     head = "".join(f'<th scope="col">{escape(h)}</th>' for h in heads)
     body = "".join(
         "<tr>"
@@ -301,6 +308,6 @@ def _table(caption: str, heads: list[str], rows: list[list[str]]) -> Markup:
         for row in rows
     )
     return Markup(  # noqa: S704 (caption, heads and cells are escaped)
-        f'<table class="chart-table"><caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead>'
-        f"<tbody>{body}</tbody></table>"
+        f'<div class="chart-numbers"><table class="chart-table"><caption>{escape(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
     )

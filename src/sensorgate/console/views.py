@@ -70,11 +70,11 @@ class NavItem:
 
 
 def navigation(membership: Membership, current: str) -> list[NavItem]:
-    """The pages this role may use, under the same permissions the API checks: setup for every member, keys and
-    usage for integrations:write or access:manage, members and settings for access:manage."""
+    """The pages this role may use, under the same permissions the API checks: sensors and setup for every member
+    (data:read; creating in setup needs sensors:write), keys and usage for integrations:write or access:manage,
+    members and settings for access:manage."""
     base = f"/orgs/{membership.organization}"
-    items = [("Overview", f"{base}/")]
-    items.append(("Setup", f"{base}/virtual-sensors"))  # every member reads it; creating needs sensors:write
+    items = [("Overview", f"{base}/"), ("Sensors", f"{base}/sensors"), ("Setup", f"{base}/virtual-sensors")]
     if manages_keys(membership.permissions):
         items += [("Keys", f"{base}/keys"), ("Usage", f"{base}/usage")]
     if Scope.ACCESS_MANAGE in membership.permissions:
