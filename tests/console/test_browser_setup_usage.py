@@ -112,6 +112,7 @@ def test_setup_and_usage_pages_fit_and_are_photographed(
     log_in(page, live.owner, live.owner_password)
     for name, path in SHOTS.items():
         page.goto(path)
+        page.wait_for_load_state("networkidle")  # console.js may show a first page again, in the browser's zone
         assert page.get_by_role("heading", level=1).count() == 1
         _fits(page, name, width)
         page.screenshot(path=screenshots / f"{name}-{width}.png", full_page=True)
@@ -119,5 +120,6 @@ def test_setup_and_usage_pages_fit_and_are_photographed(
     charted = page.get_by_role("link", name=re.compile("^charted "))  # the key the first test used, if it ran
     other = page.locator('a[href^="/orgs/demo/keys/"]:not([href*="new"])')
     (charted if charted.count() else other).first.click()
+    page.wait_for_load_state("networkidle")
     _fits(page, "key-usage", width)
     page.get_by_role("region", name="Usage").screenshot(path=screenshots / f"key-usage-{width}.png")
