@@ -75,10 +75,10 @@ def test_navigation_shows_what_each_role_may_use(client: Client, db: Database) -
     for role in ("owner", "admin", "member", "viewer"):
         add_user(db, f"{role}@acme.example", "acme", role)
     expected = {
-        "owner": ["Overview", "Sensors", "Keys", "Members", "Settings"],
-        "admin": ["Overview", "Sensors", "Keys", "Members", "Settings"],
-        "member": ["Overview", "Sensors"],
-        "viewer": ["Overview", "Sensors"],
+        "owner": ["Overview", "Sensors", "Setup", "Keys", "Usage", "Members", "Settings"],
+        "admin": ["Overview", "Sensors", "Setup", "Keys", "Usage", "Members", "Settings"],
+        "member": ["Overview", "Sensors", "Setup"],
+        "viewer": ["Overview", "Sensors", "Setup"],
     }
     for role, items in expected.items():
         client.cookies.clear()
@@ -94,8 +94,8 @@ def test_a_member_of_two_organizations_switches_between_them(client: Client, db:
     assert home.headers["location"] == "/orgs/acme/"  # the first, by slug
     page = client.get("/orgs/acme/").text
     assert 'href="/orgs/globex/">globex (viewer)</a>' in page
-    # the role of each organization, not the best one
-    assert nav(client.get("/orgs/globex/").text) == ["Overview", "Sensors"]
+    # The role of each organization, not the best one.
+    assert nav(client.get("/orgs/globex/").text) == ["Overview", "Sensors", "Setup"]
     assert client.get("/orgs/globex/keys").status_code == 403
 
 
@@ -129,7 +129,7 @@ def test_a_member_with_integrations_write_manages_only_its_own_keys(client: Clie
     assert submit(client, f"/orgs/acme/members/{member_id}", {"role": "member", "integrations": "1"}).status_code == 303
     client.cookies.clear()
     console_login(client, "member@acme.example")
-    assert nav(client.get("/orgs/acme/").text) == ["Overview", "Sensors", "Keys"]
+    assert nav(client.get("/orgs/acme/").text) == ["Overview", "Sensors", "Setup", "Keys", "Usage"]
     created = submit(client, "/orgs/acme/keys", key_form(workspace, name="member's key"))
     assert created.status_code == 201
     listing = client.get("/orgs/acme/keys").text

@@ -156,9 +156,10 @@ def test_a_viewer_sees_no_management_and_is_refused_if_it_posts(open_page: OpenP
     page = open_page()
     log_in(page, live.viewer, live.password)
     navigation = page.get_by_role("navigation", name="Main")
-    assert navigation.get_by_role("link").all_inner_texts() == ["Overview", "Sensors"]
+    assert navigation.get_by_role("link").all_inner_texts() == ["Overview", "Sensors", "Setup"]  # both: to read
     assert page.get_by_role("button", name="Create key").count() == 0
-    for path in ("/orgs/demo/keys", "/orgs/demo/keys/new", "/orgs/demo/members", "/orgs/demo/settings"):
+    for path in ("/orgs/demo/keys", "/orgs/demo/keys/new", "/orgs/demo/members", "/orgs/demo/settings",
+                 "/orgs/demo/usage"):  # fmt: skip
         response = page.goto(path)
         assert response is not None and response.status == 403, path
         assert page.get_by_role("button", name="Create key").count() == 0

@@ -54,3 +54,27 @@ def test_sqlite_runs_with_wal_and_foreign_keys(tmp_path: object) -> None:
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
     finally:
         engine.dispose()
+
+
+def test_0011_carries_the_refusal_reasons_over_by_utc_day(tmp_path: object) -> None:
+    """The refusals of the per-minute rows become per-day rows; uses do not."""
+    # A bare engine, without the foreign-key pragma: the rows only, without a credential behind them.
+    engine = sa.create_engine(f"sqlite:///{tmp_path}/old.db")
+    try:
+        migrate.upgrade(engine, "0010")
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO credential_usage (credential_id, minute, outcome, count, last_at) VALUES "
+                "(7, '2026-11-30 23:59:00.000000', 'limit', 2, '2026-11-30 23:59:30.000000'), "
+                "(7, '2026-11-30 10:00:00.000000', 'limit', 3, '2026-11-30 10:00:10.000000'), "
+                "(7, '2026-12-01 00:00:00.000000', 'scope', 1, '2026-12-01 00:00:05.000000'), "
+                "(7, '2026-12-01 00:00:00.000000', 'used', 9, '2026-12-01 00:00:05.000000')"
+            )
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT credential_id, day, reason, count FROM credential_refusals_daily ORDER BY day, reason"
+            ).all()
+        assert [tuple(r) for r in rows] == [(7, "2026-11-30", "limit", 5), (7, "2026-12-01", "scope", 1)]
+    finally:
+        engine.dispose()

@@ -11,7 +11,7 @@ from sensorgate.alarms import store
 from sensorgate.alarms.schemas import AlarmOut, RuleIn, RuleOut
 from sensorgate.auth.principal import Principal
 from sensorgate.auth.scopes import Scope
-from sensorgate.kit.errors import BadRequest, Conflict, Forbidden, NotFound
+from sensorgate.kit.errors import BadRequest, Conflict, Forbidden, NotFound, about
 from sensorgate.kit.times import format_time
 from sensorgate.sensors import service as sensors_service
 from sensorgate.sensors import store as sensors_store
@@ -62,14 +62,15 @@ def create_rule(conn: sa.Connection, principal: Principal, body: RuleIn, now: da
     try:
         metric = units.check_metric_name(body.metric)
     except ValueError as exc:
-        raise BadRequest(str(exc)) from None
+        raise BadRequest(str(exc), field="metric") from None
     group_id = None
     if body.sensor is not None:
         # Checks that the caller reaches the sensor with sensors:write (404 or 403 otherwise).
-        sensor = sensors_service.update_target(conn, principal, body.sensor)
+        with about("sensor"):
+            sensor = sensors_service.update_target(conn, principal, body.sensor)
         workspace_id = sensor.workspace_id
         if not sensors_store.has_metric(conn, body.sensor, metric):
-            raise BadRequest(f"sensor {body.sensor} has no metric {metric!r}")
+            raise BadRequest(f"sensor {body.sensor} has no metric {metric!r}", field="metric")
     else:
         workspace_id = sensors_service.target_workspace(conn, principal, body.workspace_id)
         if body.device_group is not None:
@@ -77,7 +78,7 @@ def create_rule(conn: sa.Connection, principal: Principal, body: RuleIn, now: da
             group_id = None if group is None else group.id
             # Another device group is as unknown to a grouped key as one that does not exist.
             if group_id is None or principal.device_group_id not in (None, group_id):
-                raise NotFound(f"device group {body.device_group!r} not found")
+                raise NotFound(f"device group {body.device_group!r} not found", field="deviceGroup")
         _check_group_may_write(principal, group_id, None)
     if store.count_rules_beside(conn, workspace_id) >= MAX_RULES_PER_ORGANIZATION:
         raise Conflict(

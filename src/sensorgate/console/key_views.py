@@ -17,8 +17,9 @@ from sensorgate.credentials.schemas import KeyOut
 from sensorgate.kit.errors import NotFound
 from sensorgate.kit.times import parse_iso
 from sensorgate.usage import health as healths
-from sensorgate.usage import key_log
+from sensorgate.usage import history, key_log
 from sensorgate.usage.health import Health
+from sensorgate.usage.history import UsageHistory
 
 KINDS = {"api_key": "API key", "signing_key": "Signing key", "oauth_client": "OAuth client"}
 STATUSES = {
@@ -54,6 +55,7 @@ class KeyView:
     row: KeyRow
     log: key_log.KeyLog | None
     offer: Offer
+    usage: UsageHistory | None = None  # its days of usage, on the key's page
 
 
 def when(text: str | None, never: str = "never") -> str:
@@ -153,8 +155,9 @@ def key_view(
     log_window: tuple[datetime, datetime] | None,
     event: str | None,
     now: datetime,
+    usage_days: int | None = None,
 ) -> KeyView:
-    """One key of this organization, with its health and, when asked, its log."""
+    """One key of this organization, with its health and, when asked, its log and its usage over days."""
     found = keys.get_key(conn, principal, key_id)
     if found.organization_id != organization_id:
         raise NotFound(f"key {key_id} not found")
@@ -163,7 +166,8 @@ def key_view(
     log = None
     if log_window is not None:
         log = key_log.read_log(conn, principal, key_id, log_window[0], log_window[1], event)
-    return KeyView(row, log, offer)
+    usage = history.key_history(conn, key_id, usage_days, now.date()) if usage_days else None
+    return KeyView(row, log, offer, usage)
 
 
 def new_key_view(

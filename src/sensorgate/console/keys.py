@@ -14,6 +14,7 @@ from sensorgate.auth.principal import Membership, Principal
 from sensorgate.console import forms, key_form
 from sensorgate.console.examples import examples
 from sensorgate.console.key_views import KINDS, STATUSES, KeyView, key_view, keys_view, log_window, new_key_view
+from sensorgate.console.usage_views import figures
 from sensorgate.console.views import ConsoleUser, Id, Org, page
 from sensorgate.credentials import lifecycle, service
 from sensorgate.credentials.routes import origin
@@ -21,6 +22,7 @@ from sensorgate.credentials.schemas import KeyCreated, KeyPatch
 from sensorgate.kit.errors import ApiError, BadRequest
 from sensorgate.kit.ids import MAX_ID
 from sensorgate.kit.times import utcnow
+from sensorgate.usage import history
 from sensorgate.usage.key_log import EVENTS
 from sensorgate.web.state import AppStateDep
 
@@ -179,6 +181,7 @@ async def _key(app_state: Any, viewer: Principal, membership: Membership, key_id
         log_window=log.get("window"),
         event=log.get("event"),
         now=utcnow(),
+        usage_days=log.get("usage_days"),
     )
 
 
@@ -217,6 +220,10 @@ def _key_page(
         groups={g.id: f"{g.name} ({g.workspace})" for g in view.offer.groups},
         slugs={w.id: w.name for w in view.offer.workspaces},
         longest=view.offer.longest_days,
+        usage=view.usage,
+        figures=figures(view.usage, one_key=True) if view.usage else [],
+        period=view.usage and len(view.usage.days),
+        periods=history.PERIODS,
     )
 
 
@@ -235,17 +242,20 @@ async def key_page(
     start: Annotated[str, QueryParameter(name="from", max_length=40)] = "",
     end: Annotated[str, QueryParameter(name="to", max_length=40)] = "",
     event: Annotated[str, QueryParameter(max_length=20)] = "",
+    days: Annotated[str, QueryParameter(max_length=10)] = "",
 ) -> Template:
     membership = _org(viewer, org)
     filters = {"from": start, "to": end, "event": event}
     try:
         window = log_window(start, end, utcnow())
+        period = history.parse_days(days)
         await app_state.usage.flush_before_reading(app_state.db)
-        view = await _key(app_state, viewer, membership, key_id, window=window, event=event or None)
+        view = await _key(app_state, viewer, membership, key_id, window=window, event=event or None, usage_days=period)
     except BadRequest as exc:
         # A wrong filter shows the page without the log, the error next to the filter.
         view = await _key(app_state, viewer, membership, key_id)
-        return _key_page(request, viewer, membership, view, errors={"log": exc.message}, filters=filters, status=400)
+        errors = {"days" if exc.field == "days" else "log": exc.message}
+        return _key_page(request, viewer, membership, view, errors=errors, filters=filters, status=400)
     return _key_page(request, viewer, membership, view, filters=filters)
 
 

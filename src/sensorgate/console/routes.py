@@ -18,7 +18,7 @@ from sensorgate.accounts import service as accounts
 from sensorgate.accounts import sessions
 from sensorgate.auth.guard import CSRF_COOKIE, SESSION_COOKIE, client_address, session_cookies
 from sensorgate.auth.principal import Principal
-from sensorgate.console import keys, members, sensors, settings
+from sensorgate.console import keys, members, sensors, settings, setup, usage
 from sensorgate.console.views import HEADERS, ConsoleUser, Org, error_page, page
 from sensorgate.credentials.service import manages_keys
 from sensorgate.kit.errors import ApiError, Unauthorized
@@ -127,6 +127,8 @@ ROUTES = [
             *members.ROUTES,
             *settings.ROUTES,
             *sensors.ROUTES,
+            *setup.ROUTES,
+            *usage.ROUTES,
         ],
         dependencies={"viewer": Provide(console_user)},
         exception_handlers={ApiError: error_page, HTTPException: error_page},

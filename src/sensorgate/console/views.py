@@ -50,6 +50,10 @@ FLASHES = {
     "member-changed": "Member changed.",
     "member-removed": "Member removed.",
     "settings": "Settings saved.",
+    "virtual-created": "Virtual sensor created.",
+    "rule-created": "Alarm rule created.",
+    "assets-created": "Asset created.",
+    "device-groups-created": "Device group created.",
 }
 
 ConsoleUser = NamedDependency[Principal]
@@ -66,12 +70,13 @@ class NavItem:
 
 
 def navigation(membership: Membership, current: str) -> list[NavItem]:
-    """The pages this role may use, under the same permissions the API checks: sensors for every member (data:read),
-    keys for integrations:write or access:manage, members and settings for access:manage."""
+    """The pages this role may use, under the same permissions the API checks: sensors and setup for every member
+    (data:read; creating in setup needs sensors:write), keys and usage for integrations:write or access:manage,
+    members and settings for access:manage."""
     base = f"/orgs/{membership.organization}"
-    items = [("Overview", f"{base}/"), ("Sensors", f"{base}/sensors")]
+    items = [("Overview", f"{base}/"), ("Sensors", f"{base}/sensors"), ("Setup", f"{base}/virtual-sensors")]
     if manages_keys(membership.permissions):
-        items.append(("Keys", f"{base}/keys"))
+        items += [("Keys", f"{base}/keys"), ("Usage", f"{base}/usage")]
     if Scope.ACCESS_MANAGE in membership.permissions:
         items += [("Members", f"{base}/members"), ("Settings", f"{base}/settings")]
     return [NavItem(label, href, label == current) for label, href in items]

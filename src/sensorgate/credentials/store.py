@@ -113,13 +113,23 @@ def keys(
     return list(conn.execute(sa.select(credentials).where(where).order_by(credentials.c.id).limit(limit)).all())
 
 
-def keys_alive(conn: sa.Connection, reach: KeyReach, start: datetime, end: datetime, limit: int) -> list[Row]:
-    """The keys in reach that existed and were not revoked at some moment of [start, end), by id."""
+def keys_alive(
+    conn: sa.Connection,
+    reach: KeyReach,
+    start: datetime,
+    end: datetime,
+    limit: int,
+    organization_id: int | None = None,
+) -> list[Row]:
+    """The keys in reach that existed and were not revoked at some moment of [start, end), by id; with
+    `organization_id`, only that organization's."""
     where = sa.and_(
         reach_condition(reach),
         credentials.c.created_at < end,
         sa.or_(credentials.c.revoked_at.is_(None), credentials.c.revoked_at >= start),
     )
+    if organization_id is not None:
+        where = sa.and_(where, credentials.c.organization_id == organization_id)
     return list(conn.execute(sa.select(credentials).where(where).order_by(credentials.c.id).limit(limit)).all())
 
 

@@ -18,7 +18,18 @@ from sensorgate.kit.openapi import errors
 from sensorgate.kit.paging import DEFAULT_PAGE_SIZE, Items, PageNumber, PageSize
 from sensorgate.kit.times import utcnow
 from sensorgate.sensors import service, units
-from sensorgate.sensors.schemas import AssetList, DeviceGroupList, SensorIn, SensorOut, SensorPage, SensorPatch
+from sensorgate.sensors.schemas import (
+    AssetIn,
+    AssetList,
+    AssetOut,
+    DeviceGroupIn,
+    DeviceGroupList,
+    DeviceGroupOut,
+    SensorIn,
+    SensorOut,
+    SensorPage,
+    SensorPatch,
+)
 
 
 class SensorsState:
@@ -36,6 +47,7 @@ SensorsStateDep = NamedDependency[SensorsState]
 
 # A sensor with 32 metrics, 16 assets and 32 tags fits well inside this.
 SENSOR_BODY = 64 * 1024
+NAME_BODY = 4 * 1024  # a device group's or an asset's name and workspace
 
 
 @get("/v1/metrics", tags=["measurements"])
@@ -150,4 +162,42 @@ async def list_assets(principal: PrincipalDep, app_state: SensorsStateDep) -> As
     return Items(await app_state.db.read(service.list_assets, principal))
 
 
-ROUTES: list[ControllerRouterHandler] = [list_metrics, SensorController, list_device_groups, list_assets]
+NAMED_CONFLICT = "A device group or asset of this name exists in the workspace, or the workspace holds 1,000."
+
+
+@post(
+    "/v1/device-groups",
+    tags=["sensors"],
+    request_max_body_size=NAME_BODY,
+    opt={"scope": Scope.SENSORS_WRITE},
+    security=callers(Scope.SENSORS_WRITE, unsafe=True),
+    responses=errors(400, 404, 409, 413, why={409: NAMED_CONFLICT}),
+)
+async def create_device_group(
+    data: JSONBody[DeviceGroupIn], principal: PrincipalDep, app_state: SensorsStateDep
+) -> DeviceGroupOut:
+    """Create an empty device group (naming one on a sensor makes it too). Needs sensors:write."""
+    return await app_state.db.write(service.create_device_group, principal, data, utcnow())
+
+
+@post(
+    "/v1/assets",
+    tags=["sensors"],
+    request_max_body_size=NAME_BODY,
+    opt={"scope": Scope.SENSORS_WRITE},
+    security=callers(Scope.SENSORS_WRITE, unsafe=True),
+    responses=errors(400, 404, 409, 413, why={409: NAMED_CONFLICT}),
+)
+async def create_asset(data: JSONBody[AssetIn], principal: PrincipalDep, app_state: SensorsStateDep) -> AssetOut:
+    """Create an asset with no sensors yet (naming one on a sensor makes it too). Needs sensors:write."""
+    return await app_state.db.write(service.create_asset, principal, data, utcnow())
+
+
+ROUTES: list[ControllerRouterHandler] = [
+    list_metrics,
+    SensorController,
+    list_device_groups,
+    list_assets,
+    create_device_group,
+    create_asset,
+]

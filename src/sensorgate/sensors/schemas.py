@@ -87,6 +87,30 @@ class SensorPatch(Input):
             self.name = check_name(self.name)
 
 
+class DeviceGroupIn(Input):
+    """A device group made before any sensor names it, e.g. to bind a key to it."""
+
+    EXAMPLE = {"name": "building-a", "workspaceId": 1}
+
+    name: GroupName
+    workspace_id: Id | None = None
+
+    def __post_init__(self) -> None:
+        self.name = check_name(self.name)
+
+
+class AssetIn(Input):
+    """An asset made before any sensor names it."""
+
+    EXAMPLE = {"name": "boiler", "workspaceId": 1}
+
+    name: AssetName
+    workspace_id: Id | None = None
+
+    def __post_init__(self) -> None:
+        self.name = check_name(self.name)
+
+
 class SensorMetric(msgspec.Struct, rename="camel"):
     """A metric a sensor reports, in the unit it is stored in; `virtual` when an expression computes it."""
 

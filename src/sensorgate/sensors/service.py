@@ -13,8 +13,11 @@ from sensorgate.kit.errors import BadRequest, Conflict, Forbidden, NotFound
 from sensorgate.kit.paging import Page, make_page
 from sensorgate.kit.times import format_time
 from sensorgate.sensors import expressions, store, units
+from sensorgate.sensors.models import assets, device_groups
 from sensorgate.sensors.schemas import (
+    AssetIn,
     AssetOut,
+    DeviceGroupIn,
     DeviceGroupOut,
     MetricIn,
     SensorIn,
@@ -61,6 +64,7 @@ def list_sensors(
     organization_id: int | None = None,
     serial: str | None = None,
     tag: str | None = None,
+    virtual: bool = False,
 ) -> Page[SensorOut]:
     where = store.filtered(
         reach(principal, Scope.DATA_READ),
@@ -71,6 +75,7 @@ def list_sensors(
         organization_id=organization_id,
         serial=serial,
         tag=tag,
+        virtual=virtual,
     )
     rows, total = store.sensors_page(conn, where, (page - 1) * size, size)
     return make_page(_out(conn, rows), page, size, total)
@@ -123,19 +128,21 @@ def _series_values(conn: sa.Connection, principal: Principal, workspace_id: int,
                 raise ValueError(f"metric {name!r} is not in the catalogue (GET /v1/metrics): give its unit")
             canonical = input_unit = metric.unit
     except ValueError as exc:
-        raise BadRequest(str(exc)) from None
+        raise BadRequest(str(exc), field="metric") from None
     values: dict[str, Any] = {"metric": name, "unit": canonical, "input_unit": input_unit}
     if metric.expression is not None and metric.inputs is not None:
         try:
             expressions.parse(metric.expression, allowed_names=set(metric.inputs))
         except ValueError as exc:
-            raise BadRequest(f"metric {name!r}: {exc}") from None
+            raise BadRequest(f"metric {name!r}: {exc}", field="expression") from None
         # Only series the caller reaches: a virtual sensor must not become a window on another device group.
         refs = [(r.sensor, r.metric) for r in metric.inputs.values()]
         found = store.series_by_refs(conn, workspace_id, refs, visible(principal, Scope.SENSORS_WRITE))
         missing = [f"{r.sensor}/{r.metric}" for r in metric.inputs.values() if (r.sensor, r.metric) not in found]
         if missing:
-            raise BadRequest(f"metric {name!r}: no such input series in this workspace: {', '.join(missing)}")
+            raise BadRequest(
+                f"metric {name!r}: no such input series in this workspace: {', '.join(missing)}", field="inputs"
+            )
         values["expression"] = metric.expression
         values["inputs"] = {var: found[(r.sensor, r.metric)] for var, r in metric.inputs.items()}
     return values
@@ -222,6 +229,43 @@ def list_assets(conn: sa.Connection, principal: Principal) -> list[AssetOut]:
         AssetOut(r.id, r.workspace_id, r.name, ids)
         for r, ids in store.assets_in(conn, workspace_reach(principal, Scope.DATA_READ), group)
     ]
+
+
+# Made one by one (POST /v1/device-groups, /v1/assets), so that the lists, which show the first 1,000, show them all.
+# Groups and assets named on a sensor are made as the sensor is, as before.
+MAX_GROUPS_PER_WORKSPACE = 1000
+MAX_ASSETS_PER_WORKSPACE = 1000
+
+
+def _new_in_workspace(principal: Principal, workspace_id: int | None, what: str, conn: sa.Connection) -> int:
+    """The workspace a new group or asset goes to; a key bound to a device group makes neither, since it would not
+    see what it made."""
+    workspace = target_workspace(conn, principal, workspace_id)
+    if principal.device_group_id is not None:
+        raise Forbidden(f"a credential bound to a device group cannot create {what}")
+    return workspace
+
+
+def create_device_group(
+    conn: sa.Connection, principal: Principal, body: DeviceGroupIn, now: datetime
+) -> DeviceGroupOut:
+    workspace_id = _new_in_workspace(principal, body.workspace_id, "device groups", conn)
+    if store.device_group_by_name(conn, workspace_id, body.name) is not None:
+        raise Conflict(f"a device group named {body.name!r} exists in this workspace", field="name")
+    if store.count_in_workspace(conn, device_groups, workspace_id) >= MAX_GROUPS_PER_WORKSPACE:
+        raise Conflict(f"this workspace holds {MAX_GROUPS_PER_WORKSPACE:,} device groups, the most it may")
+    group_id = store.insert_device_group(conn, workspace_id, body.name, now)
+    return DeviceGroupOut(group_id, workspace_id, body.name, 0)
+
+
+def create_asset(conn: sa.Connection, principal: Principal, body: AssetIn, now: datetime) -> AssetOut:
+    workspace_id = _new_in_workspace(principal, body.workspace_id, "assets", conn)
+    if store.asset_by_name(conn, workspace_id, body.name) is not None:
+        raise Conflict(f"an asset named {body.name!r} exists in this workspace", field="name")
+    if store.count_in_workspace(conn, assets, workspace_id) >= MAX_ASSETS_PER_WORKSPACE:
+        raise Conflict(f"this workspace holds {MAX_ASSETS_PER_WORKSPACE:,} assets, the most it may")
+    asset_id = store.insert_asset(conn, workspace_id, body.name, now)
+    return AssetOut(asset_id, workspace_id, body.name, [])
 
 
 # Types and tags are read from the sensors themselves, so they are bounded by sensors read.

@@ -109,15 +109,19 @@ def filtered(
     organization_id: int | None = None,
     serial: str | None = None,
     tag: str | None = None,
+    virtual: bool = False,
 ) -> sa.ColumnElement[bool]:
     """`where`, narrowed by the sensor list's filters; `q` matches part of the name or serial, any case,
-    `serial` the whole serial, and `tag` one of the sensor's tags, exactly."""
+    `serial` the whole serial, `tag` one of the sensor's tags, exactly, and `virtual`: only sensors with a
+    computed metric."""
     if workspace_id is not None:
         where = sa.and_(where, sensors.c.workspace_id == workspace_id)
     if organization_id is not None:
         where = sa.and_(where, workspaces.c.organization_id == organization_id)
     if serial is not None:
         where = sa.and_(where, sensors.c.serial == serial)
+    if virtual:
+        where = sa.and_(where, sensors.c.id.in_(sa.select(series.c.sensor_id).where(series.c.expression.is_not(None))))
     if device_group is not None:
         where = sa.and_(where, device_groups.c.name == device_group)
     if asset is not None:
@@ -245,6 +249,26 @@ def group_id(conn: sa.Connection, workspace_id: int, name: str, now: datetime) -
             .returning(device_groups.c.id)
         ).scalar_one()
     )
+
+
+def insert_device_group(conn: sa.Connection, workspace_id: int, name: str, now: datetime) -> int:
+    statement = device_groups.insert().values(workspace_id=workspace_id, name=name, created_at=now)
+    return int(conn.execute(statement.returning(device_groups.c.id)).scalar_one())
+
+
+def insert_asset(conn: sa.Connection, workspace_id: int, name: str, now: datetime) -> int:
+    statement = assets.insert().values(workspace_id=workspace_id, name=name, created_at=now)
+    return int(conn.execute(statement.returning(assets.c.id)).scalar_one())
+
+
+def asset_by_name(conn: sa.Connection, workspace_id: int, name: str) -> Row | None:
+    query = sa.select(assets.c.id).where(assets.c.workspace_id == workspace_id, assets.c.name == name)
+    return conn.execute(query).first()
+
+
+def count_in_workspace(conn: sa.Connection, table: sa.Table, workspace_id: int) -> int:
+    query = sa.select(sa.func.count()).select_from(table).where(table.c.workspace_id == workspace_id)
+    return int(conn.execute(query).scalar_one())
 
 
 def set_assets(conn: sa.Connection, workspace_id: int, sensor_id: int, names: list[str], now: datetime) -> None:

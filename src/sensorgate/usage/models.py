@@ -51,3 +51,14 @@ credential_scope_usage = sa.Table(
     sa.Column("scope", sa.String(32), primary_key=True),
     sa.Column("count", sa.Integer, nullable=False),
 )
+
+# Refused attempts per reason per UTC day: what the console's usage charts read for 30 or 90 days, since summing the
+# per-minute rows (up to 1,440 a key a day) for 1,000 keys would take far longer than a page may.
+credential_refusals_daily = sa.Table(
+    "credential_refusals_daily",
+    metadata,
+    sa.Column("credential_id", sa.Integer, sa.ForeignKey("credentials.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),  # UTC
+    sa.Column("reason", sa.String(16), primary_key=True),  # one of REFUSALS
+    sa.Column("count", sa.Integer, nullable=False),
+)

@@ -10,7 +10,13 @@ import sqlalchemy as sa
 
 from sensorgate.credentials.models import credentials
 from sensorgate.db.upsert import insert
-from sensorgate.usage.models import USED, credential_scope_usage, credential_usage, credential_usage_daily
+from sensorgate.usage.models import (
+    USED,
+    credential_refusals_daily,
+    credential_scope_usage,
+    credential_usage,
+    credential_usage_daily,
+)
 
 if TYPE_CHECKING:
     from sensorgate.usage.recorder import DayKey, Key, ScopeKey, Tally
@@ -33,6 +39,7 @@ def add_usage(
     minutes = []
     days: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # requests, refused, points, errors
     last_used: dict[int, datetime] = {}
+    reasons: dict[tuple[int, date, str], int] = defaultdict(int)
     # In key order: two processes upserting the same rows then lock them in the same order, and cannot deadlock.
     for (credential_id, minute, outcome), tally in sorted(taken.items()):
         if credential_id not in alive:
@@ -56,6 +63,7 @@ def add_usage(
             last_used[credential_id] = max(last_at, last_used.get(credential_id, last_at))
         else:
             day[1] += tally.count
+            reasons[(credential_id, last_at.date(), outcome)] += tally.count
     for (credential_id, epoch_day), (points, errors) in results.items():
         if credential_id in alive:
             day = days[(credential_id, date.fromordinal(EPOCH_ORDINAL + epoch_day))]
@@ -71,6 +79,8 @@ def add_usage(
                 for (c, d), (r, f, p, e) in sorted(days.items())
             ],
         )
+    if reasons:
+        _upsert_reasons(conn, reasons)
     scope_rows = [
         {"credential_id": c, "day": date.fromordinal(EPOCH_ORDINAL + d), "scope": s, "count": n}
         for (c, d, s), n in sorted(scopes.items())
@@ -114,6 +124,17 @@ def _upsert_minutes(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
             "last_user_agent": sa.case((newer, statement.excluded.last_user_agent), else_=table.c.last_user_agent),
         },
     )
+    conn.execute(statement, rows)
+
+
+def _upsert_reasons(conn: sa.Connection, reasons: dict[tuple[int, date, str], int]) -> None:
+    table = credential_refusals_daily
+    statement = insert(conn, table)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.credential_id, table.c.day, table.c.reason],
+        set_={"count": table.c.count + statement.excluded.count},
+    )
+    rows = [{"credential_id": c, "day": d, "reason": r, "count": n} for (c, d, r), n in sorted(reasons.items())]
     conn.execute(statement, rows)
 
 
@@ -186,11 +207,8 @@ def delete_before(
                 credential_usage_daily.c.credential_id == credential_id, credential_usage_daily.c.day < day_cutoff
             )
         ).rowcount
-        conn.execute(
-            credential_scope_usage.delete().where(
-                credential_scope_usage.c.credential_id == credential_id, credential_scope_usage.c.day < day_cutoff
-            )
-        )
+        for table in (credential_scope_usage, credential_refusals_daily):
+            conn.execute(table.delete().where(table.c.credential_id == credential_id, table.c.day < day_cutoff))
     return minutes_deleted, days_deleted
 
 
@@ -207,3 +225,54 @@ def scopes_used(conn: sa.Connection, credential_ids: list[int], since: date) -> 
     for row in rows:
         found[row.credential_id].add(row.scope)
     return found
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def totals_by_day(
+    conn: sa.Connection, credential_ids: list[int], first: date, last: date
+) -> dict[date, tuple[int, int, int, int, int]]:
+    """(requests, refused, points, errors) per UTC day in [first, last], summed over these credentials, and the
+    most requests one of them made that day (what a per-key daily quota is measured against)."""
+    table = credential_usage_daily
+    rows = conn.execute(
+        sa.select(
+            table.c.day,
+            sa.func.sum(table.c.requests),
+            sa.func.sum(table.c.refused),
+            sa.func.sum(table.c.points),
+            sa.func.sum(table.c.errors),
+            sa.func.max(table.c.requests),
+        )
+        .where(table.c.credential_id.in_(credential_ids), table.c.day >= first, table.c.day <= last)
+        .group_by(table.c.day)
+    )
+    return {_as_date(day): (int(r), int(f), int(p), int(e), int(m)) for day, r, f, p, e, m in rows}
+
+
+def totals_by_credential(
+    conn: sa.Connection, credential_ids: list[int], first: date, last: date
+) -> dict[int, tuple[int, int]]:
+    """(requests, refused) per credential over the UTC days [first, last]."""
+    table = credential_usage_daily
+    rows = conn.execute(
+        sa.select(table.c.credential_id, sa.func.sum(table.c.requests), sa.func.sum(table.c.refused))
+        .where(table.c.credential_id.in_(credential_ids), table.c.day >= first, table.c.day <= last)
+        .group_by(table.c.credential_id)
+    )
+    return {int(c): (int(r), int(f)) for c, r, f in rows}
+
+
+def refusals_by_day(
+    conn: sa.Connection, credential_ids: list[int], first: date, last: date
+) -> dict[tuple[date, str], int]:
+    """Refused attempts per (UTC day, reason) in [first, last], summed over these credentials."""
+    table = credential_refusals_daily
+    rows = conn.execute(
+        sa.select(table.c.day, table.c.reason, sa.func.sum(table.c.count))
+        .where(table.c.credential_id.in_(credential_ids), table.c.day >= first, table.c.day <= last)
+        .group_by(table.c.day, table.c.reason)
+    )
+    return {(_as_date(d), str(reason)): int(n) for d, reason, n in rows}
