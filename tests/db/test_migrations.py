@@ -56,12 +56,12 @@ def test_sqlite_runs_with_wal_and_foreign_keys(tmp_path: object) -> None:
         engine.dispose()
 
 
-def test_0011_carries_the_refusal_reasons_over_by_utc_day(tmp_path: object) -> None:
+def test_0012_carries_the_refusal_reasons_over_by_utc_day(tmp_path: object) -> None:
     """The refusals of the per-minute rows become per-day rows; uses do not."""
     # A bare engine, without the foreign-key pragma: the rows only, without a credential behind them.
     engine = sa.create_engine(f"sqlite:///{tmp_path}/old.db")
     try:
-        migrate.upgrade(engine, "0010")
+        migrate.upgrade(engine, "0011")
         with engine.begin() as conn:
             conn.exec_driver_sql(
                 "INSERT INTO credential_usage (credential_id, minute, outcome, count, last_at) VALUES "

@@ -1,15 +1,15 @@
 """Refused attempts per reason per credential per day, for the console's usage charts
 
-Revision ID: 0011_refusals
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-02 16:30:00.000000
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_refusals"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
