@@ -120,5 +120,13 @@ def test_ticks_are_round_and_cover_the_values() -> None:
     assert 2 <= len(year[0]) <= 7
 
 
+def test_a_bar_chart_of_counts_has_whole_ticks() -> None:
+    """A day with one refusal is drawn on an axis of 0 and 1, not 0, 0.2, ... 1."""
+    chart = bar_chart("Refusals per day", "refusals", [(date(2026, 3, 1), 0.0), (date(2026, 3, 2), 1.0)])
+    labels = [t.text for t in svg_of(chart.svg).iter("{http://www.w3.org/2000/svg}text")]
+    assert "0.2" not in labels and "1" in labels
+    assert nice_ticks(0.0, 1.0, whole=True) == [0, 1] and nice_ticks(0.0, 1.0) == [0, 0.2, 0.4, 0.6, 0.8, 1.0]
+
+
 def test_numbers_are_short() -> None:
     assert [format_number(v) for v in (0, 21.456, 1234567, 0.01234, 5.0)] == ["0", "21.5", "1,234,567", "0.0123", "5"]

@@ -66,8 +66,9 @@ def format_number(value: float) -> str:
     return f"{value:.{min(decimals, 6)}f}".rstrip("0").rstrip(".") if decimals else f"{value:.0f}"
 
 
-def nice_ticks(low: float, high: float, most: int = 5) -> list[float]:
-    """Round values (1, 2 or 5 times a power of ten) covering [low, high], at most `most` + 1 of them."""
+def nice_ticks(low: float, high: float, most: int = 5, whole: bool = False) -> list[float]:
+    """Round values (1, 2 or 5 times a power of ten) covering [low, high], at most `most` + 1 of them; with
+    `whole`, whole numbers only (an axis of counts has no 0.2 request)."""
     if not (math.isfinite(low) and math.isfinite(high)):
         return [0.0, 1.0]
     if high <= low:
@@ -76,6 +77,8 @@ def nice_ticks(low: float, high: float, most: int = 5) -> list[float]:
     raw = (high - low) / most
     power = 10 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    if whole:
+        step = max(step, 1.0)
     first = math.floor(low / step) * step
     ticks = [first]
     while ticks[-1] < high - step * 1e-9:
@@ -257,7 +260,7 @@ def bar_chart(
     table's caption."""
     chart_id = f"chart{next(_ids)}"
     top = max([v for _, v in days] + ([limit] if limit is not None else []) + [0.0])
-    ticks = nice_ticks(0.0, top or 1.0)
+    ticks = nice_ticks(0.0, top or 1.0, whole=True)
     v_high = ticks[-1]
     slot = PLOT_W / max(len(days), 1)
 
