@@ -203,8 +203,9 @@ def newest_expiry(conn: sa.Connection, credential_id: int) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def active_count(conn: sa.Connection, user_id: int, now: datetime) -> int:
-    """Credentials a user created that are neither revoked nor expired."""
+def _active(now: datetime) -> sa.ColumnElement[bool]:
+    """A credential neither revoked nor expired: not revoked itself, and holding a live secret. What the per-user
+    active-key limit counts, for a user's keys and for a CLI key's line alike."""
     live_secret = (
         sa.select(credential_secrets.c.id)
         .where(
@@ -214,13 +215,13 @@ def active_count(conn: sa.Connection, user_id: int, now: datetime) -> int:
         )
         .exists()
     )
-    return int(
-        conn.execute(
-            sa.select(sa.func.count())
-            .select_from(credentials)
-            .where(credentials.c.created_by_user_id == user_id, credentials.c.revoked_at.is_(None), live_secret)
-        ).scalar_one()
-    )
+    return sa.and_(credentials.c.revoked_at.is_(None), live_secret)
+
+
+def active_count(conn: sa.Connection, user_id: int, now: datetime) -> int:
+    """Credentials a user created that are neither revoked nor expired."""
+    query = sa.select(sa.func.count()).select_from(credentials)
+    return int(conn.execute(query.where(credentials.c.created_by_user_id == user_id, _active(now))).scalar_one())
 
 
 def update_credential(conn: sa.Connection, credential_id: int, values: dict[str, Any]) -> None:
@@ -287,18 +288,9 @@ def organizations_of(conn: sa.Connection, credential_ids: list[int]) -> dict[int
 
 def active_in_line(conn: sa.Connection, root_id: int, now: datetime) -> int:
     """A key made by no user (the CLI's) and every key made through it: those neither revoked nor expired."""
-    live_secret = (
-        sa.select(credential_secrets.c.id)
-        .where(
-            credential_secrets.c.credential_id == credentials.c.id,
-            credential_secrets.c.revoked_at.is_(None),
-            credential_secrets.c.expires_at > now,
-        )
-        .exists()
-    )
     in_line = sa.or_(credentials.c.id == root_id, credentials.c.id.in_(made_through(root_id)))
     query = sa.select(sa.func.count()).select_from(credentials)
-    return int(conn.execute(query.where(in_line, credentials.c.revoked_at.is_(None), live_secret)).scalar_one())
+    return int(conn.execute(query.where(in_line, _active(now))).scalar_one())
 
 
 def lock_credential(conn: sa.Connection, credential_id: int) -> None:
