@@ -42,6 +42,19 @@ def test_a_name_is_taken_once_per_workspace(owner: Client, path: str) -> None:
 
 
 @pytest.mark.parametrize("path", PATHS)
+def test_a_create_that_loses_the_race_for_a_name_is_409(
+    owner: Client, path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two creates of one name at the same instant both pass the lookup; the database's unique index decides,
+    and the loser gets the same 409, not a 500."""
+    created(owner, path, name="north")
+    monkeypatch.setattr("sensorgate.sensors.store.device_group_by_name", lambda *_: None)
+    monkeypatch.setattr("sensorgate.sensors.store.asset_by_name", lambda *_: None)
+    assert_error(owner.post(path, json={"name": "north"}), 409, "named 'north' exists")
+    assert len(owner.get(path).json()["items"]) == 1
+
+
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize(
     ("body", "message"),
     [

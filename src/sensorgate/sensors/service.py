@@ -254,7 +254,11 @@ def create_device_group(
         raise Conflict(f"a device group named {body.name!r} exists in this workspace", field="name")
     if store.count_in_workspace(conn, device_groups, workspace_id) >= MAX_GROUPS_PER_WORKSPACE:
         raise Conflict(f"this workspace holds {MAX_GROUPS_PER_WORKSPACE:,} device groups, the most it may")
-    group_id = store.insert_device_group(conn, workspace_id, body.name, now)
+    try:
+        group_id = store.insert_device_group(conn, workspace_id, body.name, now)
+    except sa.exc.IntegrityError:
+        # Lost a race with another request creating the same name.
+        raise Conflict(f"a device group named {body.name!r} exists in this workspace", field="name") from None
     return DeviceGroupOut(group_id, workspace_id, body.name, 0)
 
 
@@ -264,7 +268,10 @@ def create_asset(conn: sa.Connection, principal: Principal, body: AssetIn, now: 
         raise Conflict(f"an asset named {body.name!r} exists in this workspace", field="name")
     if store.count_in_workspace(conn, assets, workspace_id) >= MAX_ASSETS_PER_WORKSPACE:
         raise Conflict(f"this workspace holds {MAX_ASSETS_PER_WORKSPACE:,} assets, the most it may")
-    asset_id = store.insert_asset(conn, workspace_id, body.name, now)
+    try:
+        asset_id = store.insert_asset(conn, workspace_id, body.name, now)
+    except sa.exc.IntegrityError:
+        raise Conflict(f"an asset named {body.name!r} exists in this workspace", field="name") from None
     return AssetOut(asset_id, workspace_id, body.name, [])
 
 
