@@ -15,15 +15,12 @@ import argparse
 import asyncio
 import os
 import re
-import shutil
 import statistics
 import sys
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import keys_http
-from harness import Processes, console
+from harness import console
 from keys_asgi import Headers, alternate, call, scope_for, start_lifespan, timed_calls
 
 EXTRA_KEYS = 50
@@ -101,12 +98,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="console pages vs the API's key list, in-process")
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="sensorgate-console-"))
-    procs = Processes()
-    try:
-        console.print(f"console pages, in-process: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
-        seeded = keys_http.seeded_demo(work, procs)
-        os.environ.update(seeded.env)
+    with keys_http.in_process_demo("sensorgate-console-", "console pages, in-process") as seeded:
         from sensorgate.app import create_app
         from sensorgate.settings import load_settings
 
@@ -114,11 +106,7 @@ def main() -> int:
             app = create_app(load_settings(), access_stream=devnull)
             key_id, secrets = make_keys(app)
             asyncio.run(measure(app, seeded.session, key_id, secrets, args.repeats))
-        console.print(f"load average at end {os.getloadavg()[0]:.2f}")
-        return 0
-    finally:
-        procs.stop_all()
-        shutil.rmtree(work, ignore_errors=True)
+    return 0
 
 
 if __name__ == "__main__":

@@ -17,16 +17,13 @@ import argparse
 import asyncio
 import os
 import re
-import shutil
 import statistics
 import sys
-import tempfile
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import keys_http
-from harness import Processes, console
+from harness import console
 from keys_asgi import Headers, alternate, call, scope_for, start_lifespan, timed_calls
 
 KEYS = 1000
@@ -123,12 +120,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="the console's usage page for 1,000 keys vs the API's report")
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="sensorgate-usage-"))
-    procs = Processes()
-    try:
-        console.print(f"usage page, in-process: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
-        seeded = keys_http.seeded_demo(work, procs)
-        os.environ.update(seeded.env)
+    with keys_http.in_process_demo("sensorgate-usage-", "usage page, in-process") as seeded:
         from sensorgate.app import create_app
         from sensorgate.settings import load_settings
 
@@ -138,11 +130,7 @@ def main() -> int:
             rows = add_days(app, ids)
             console.print(f"{len(ids):,} keys, {rows:,} key-days of usage")
             asyncio.run(measure(app, seeded.session, key_id, args.repeats))
-        console.print(f"load average at end {os.getloadavg()[0]:.2f}")
-        return 0
-    finally:
-        procs.stop_all()
-        shutil.rmtree(work, ignore_errors=True)
+    return 0
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,6 +98,24 @@ def seeded_demo(work: Path, procs: Processes) -> SeededDemo:
     procs.stop_all()
     console.print(f"GET {seeded.path}", soft_wrap=True)
     return seeded
+
+
+@contextmanager
+def in_process_demo(prefix: str, title: str) -> Iterator[SeededDemo]:
+    """The set-up every in-process benchmark shares: a work dir, a seeded demo whose settings are put in this
+    process's environment (so the app built next reads them), the load average before and after, and the clean-up
+    of the stock server and the work dir, whatever happens."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    procs = Processes()
+    try:
+        console.print(f"{title}: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
+        seeded = seeded_demo(work, procs)
+        os.environ.update(seeded.env)
+        yield seeded
+        console.print(f"load average at end {os.getloadavg()[0]:.2f}")
+    finally:
+        procs.stop_all()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def check_answers(path: str, targets: dict[str, tuple[int, list[str]]], stock_port: int) -> None:

@@ -17,15 +17,13 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
 import sqlite3
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 
 import keys_http
-from harness import Processes, console
+from harness import console
 from keys_asgi import alternate, call, scope_for, start_lifespan, timed_calls
 
 
@@ -59,13 +57,9 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--route", choices=("latest", "history"), default="latest")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="sensorgate-latest-asgi-"))
-    procs = Processes()
-    try:
-        console.print(f"latest values in-process: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
-        seeded = keys_http.seeded_demo(work, procs)
-        os.environ.update({**seeded.env, "SENSORGATE_BENCH_SESSION": seeded.session})
-        database = work / "data" / "sensorgate.db"
+    with keys_http.in_process_demo("sensorgate-latest-asgi-", "latest values, in-process") as seeded:
+        os.environ["SENSORGATE_BENCH_SESSION"] = seeded.session
+        database = Path(seeded.env["SENSORGATE_DATA_DIR"]) / "sensorgate.db"
         os.environ["BARE_HISTORY_DB"] = str(database)
         import auth_app  # after the environment is set: its settings come from there
         import bare_history
@@ -79,11 +73,7 @@ def main() -> int:
         with open(os.devnull, "w") as devnull:
             ours = auth_app.app_factory(access_stream=devnull)
             asyncio.run(measure(ours, bare_history.app, path, seeded.demo["api_key"], args.repeats, target))
-        console.print(f"load average at end {os.getloadavg()[0]:.2f}")
-        return 0
-    finally:
-        procs.stop_all()
-        shutil.rmtree(work, ignore_errors=True)
+    return 0
 
 
 if __name__ == "__main__":
