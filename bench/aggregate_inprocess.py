@@ -27,8 +27,7 @@ from sensorgate.credentials.service import Origin, create_key
 from sensorgate.db import migrate
 from sensorgate.db.engine import Database, create_engine
 from sensorgate.kit.times import utcnow
-from sensorgate.measurements.arrivals import Arrival
-from sensorgate.measurements.writer import write_points
+from sensorgate.measurements.writer import write_batch
 from sensorgate.sensors import service as sensors
 from sensorgate.sensors.schemas import MetricIn, SensorIn
 from sensorgate.settings import load_settings
@@ -66,7 +65,7 @@ def prepare(directory: Path) -> tuple[Any, str, int]:
         sensors.create_sensor, owner, SensorIn(name="s", metrics=[MetricIn(metric="temperature")]), utcnow()
     )
     started = time.perf_counter()
-    db.write_sync(write_points, {(1, START + i * 60_000): 20.0 + (i % 1440) / 100 for i in range(MINUTES)}, Arrival())
+    db.write_sync(write_batch, {(1, START + i * 60_000): 20.0 + (i % 1440) / 100 for i in range(MINUTES)})
     print(f"loaded {MINUTES:,} points in {time.perf_counter() - started:.1f} s")
     request = Origin(ip=None, user_agent=None, now=utcnow(), pepper=settings.hash_pepper)
     key = db.write_sync(create_key, owner, KeyIn(name="bench"), request).secret

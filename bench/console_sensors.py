@@ -16,16 +16,13 @@ import argparse
 import asyncio
 import os
 import re
-import shutil
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import keys_http
-from harness import Processes, console
+from harness import console
 from keys_asgi import Headers, alternate, call, scope_for, start_lifespan, timed_calls
 
 MINUTES = 525_600
@@ -39,7 +36,7 @@ def year_sensor(app: Any) -> int:
     """A sensor with one metric and a year of minute points up to now, through the services the API calls."""
     from sensorgate.demo.owner import owner_principal
     from sensorgate.kit.times import utcnow
-    from sensorgate.measurements.writer import write_points
+    from sensorgate.measurements.writer import write_batch
     from sensorgate.sensors import service, store
     from sensorgate.sensors.schemas import MetricIn, SensorIn
 
@@ -54,7 +51,7 @@ def year_sensor(app: Any) -> int:
     for first in range(0, MINUTES, 100_000):  # in chunks, so no transaction holds the whole year in memory
         chunk = range(first, min(first + 100_000, MINUTES))
         rows = {(series.id, last - i * MINUTE_MS): 20.0 + (i % 1440) / 100 for i in chunk}
-        db.write_sync(write_points, rows)
+        db.write_sync(write_batch, rows)
     console.print(f"wrote {MINUTES:,} minute points in {time.perf_counter() - started:.1f} s")
     return int(sensor.id)
 
@@ -110,12 +107,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="the console's sensor pages vs the aggregate API, in-process")
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="sensorgate-console-sensors-"))
-    procs = Processes()
-    try:
-        console.print(f"console sensor pages, in-process: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
-        seeded = keys_http.seeded_demo(work, procs)
-        os.environ.update(seeded.env)
+    with keys_http.in_process_demo("sensorgate-console-sensors-", "console sensor pages, in-process") as seeded:
         from sensorgate.app import create_app
         from sensorgate.settings import load_settings
 
@@ -123,11 +115,7 @@ def main() -> int:
             app = create_app(load_settings(), access_stream=devnull)
             year = year_sensor(app)
             asyncio.run(measure(app, seeded.session, year, args.repeats))
-        console.print(f"load average at end {os.getloadavg()[0]:.2f}")
-        return 0
-    finally:
-        procs.stop_all()
-        shutil.rmtree(work, ignore_errors=True)
+    return 0
 
 
 if __name__ == "__main__":
