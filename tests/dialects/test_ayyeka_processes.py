@@ -6,21 +6,13 @@ from __future__ import annotations
 
 import base64
 import threading
-import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-import sqlalchemy as sa
 
-from sensorgate.db.engine import Database, create_engine
-from tests.cli.helpers import Server, clean_env, serving
-from tests.conftest import PASSWORD, add_user
-from tests.services import free_port
-from tests.web.test_scale_out import SECRETS
+from tests.web.test_scale_out import Pair, two_processes
 
 pytestmark = [pytest.mark.postgres]
 
@@ -31,43 +23,11 @@ BATCHES = 20  # per writer
 PER_BATCH = 30
 
 
-@dataclass
-class Pair:
-    one: Server
-    two: Server
-    owner: httpx.Client
-
-
 @pytest.fixture(scope="module")
 def pair(postgres_admin_url: str, postgres_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
-    name = f"sg_ayyeka_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {name} TEMPLATE {postgres_template}")
-    admin.dispose()
-    url = postgres_admin_url.rsplit("/", 1)[0] + f"/{name}"
-    db = Database(create_engine(url))
-    add_user(db, EMAIL, "acme")
-    db.dispose()
     root = tmp_path_factory.mktemp("ayyeka-processes")
-    shared = {
-        "SENSORGATE_DATABASE_URL": url,
-        "SENSORGATE_SECURE_COOKIES": "false",
-        "SENSORGATE_SCHEDULER": "false",
-        **SECRETS,
-    }
-    with ExitStack() as stack:
-        one, two = (
-            stack.enter_context(
-                serving([], clean_env(root / f"data{n}", **shared), free_port(), root / f"logs{n}", timeout=30)
-            )
-            for n in (1, 2)
-        )
-        owner = stack.enter_context(httpx.Client(base_url=one.base, timeout=10))
-        login = owner.post("/v1/auth/login", json={"email": EMAIL, "password": PASSWORD})
-        assert login.status_code == 200, login.text
-        owner.headers["X-CSRF-Token"] = login.json()["csrfToken"]
-        yield Pair(one, two, owner)
+    with two_processes(postgres_admin_url, postgres_template, root, EMAIL, {}) as found:
+        yield found
 
 
 def _created(response: httpx.Response) -> dict[str, Any]:

@@ -10,8 +10,9 @@ import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -41,32 +42,30 @@ class Pair:
     owner: httpx.Client  # logged in as an owner, on process one
 
 
-@pytest.fixture(scope="module")
-def pair(
-    postgres_admin_url: str, postgres_template: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+@contextmanager
+def two_processes(
+    postgres_admin_url: str, postgres_template: str, root: Path, email: str, env: dict[str, str]
 ) -> Iterator[Pair]:
-    name = f"sg_scale_{uuid.uuid4().hex[:12]}"
+    """Two real `serve` processes on one fresh PostgreSQL database (a copy of the migrated template) holding one
+    owner, `email`, logged in on process one. `env` adds settings, such as a shared Redis."""
+    name = f"sg_two_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f"CREATE DATABASE {name} TEMPLATE {postgres_template}")
     admin.dispose()
     url = postgres_admin_url.rsplit("/", 1)[0] + f"/{name}"
     db = Database(create_engine(url))
-    add_user(db, EMAIL, "acme")
+    add_user(db, email, "acme")
     db.dispose()
-
-    root = tmp_path_factory.mktemp("scale-out")
     shared = {
         "SENSORGATE_DATABASE_URL": url,
-        "SENSORGATE_REDIS_URL": redis_url,
-        # The session's Redis serves other tests' databases too, whose credential ids are the same small numbers.
-        "SENSORGATE_REDIS_PREFIX": name,
         "SENSORGATE_SECURE_COOKIES": "false",  # plain HTTP on localhost
         "SENSORGATE_SCHEDULER": "false",
         **SECRETS,
+        **env,
     }
     with ExitStack() as stack:
-        # Each process has its own data directory: whatever they share goes through PostgreSQL and Redis.
+        # Each process has its own data directory: whatever they share goes through PostgreSQL (and Redis).
         one, two = (
             stack.enter_context(
                 serving([], clean_env(root / f"data{n}", **shared), free_port(), root / f"logs{n}", timeout=30)
@@ -74,10 +73,21 @@ def pair(
             for n in (1, 2)
         )
         owner = stack.enter_context(httpx.Client(base_url=one.base, timeout=10))
-        login = owner.post("/v1/auth/login", json={"email": EMAIL, "password": PASSWORD})
+        login = owner.post("/v1/auth/login", json={"email": email, "password": PASSWORD})
         assert login.status_code == 200, login.text
         owner.headers["X-CSRF-Token"] = login.json()["csrfToken"]
         yield Pair(one, two, owner)
+
+
+@pytest.fixture(scope="module")
+def pair(
+    postgres_admin_url: str, postgres_template: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Pair]:
+    root = tmp_path_factory.mktemp("scale-out")
+    # The session's Redis serves other tests' databases too, whose credential ids are the same small numbers.
+    redis = {"SENSORGATE_REDIS_URL": redis_url, "SENSORGATE_REDIS_PREFIX": f"scale{uuid.uuid4().hex[:12]}"}
+    with two_processes(postgres_admin_url, postgres_template, root, EMAIL, redis) as found:
+        yield found
 
 
 def create_key(owner: httpx.Client, **fields: Any) -> dict[str, Any]:
