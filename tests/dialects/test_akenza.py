@@ -276,3 +276,13 @@ def test_bad_aggregations_are_refused(world: World, fields: dict[str, Any], mess
     response = akenza(world).post(f"/v3/devices/{world.room['id']}/query/aggregated/hourly/time-series", json=body)
     status = 404 if fields.get("dataKey") else 400
     shapes.conforms(assert_error(response, status, message), shapes.ERROR)
+
+
+def test_a_nul_in_a_data_key_is_never_a_500(world: World, database_url: str) -> None:
+    """The raw reads bypass SQLAlchemy; a NUL still answers as a client error, in Akenza's shape."""
+    body = {**aggregation("AVG", START, START + HOUR), "dataKey": "temp\x00"}
+    response = akenza(world).post(f"/v3/devices/{world.room['id']}/query/raw/time-series", json=body)
+    if database_url.startswith("postgresql"):  # its text cannot hold U+0000; SQLite's can
+        shapes.conforms(assert_error(response, 400, "NUL character"), shapes.ERROR)
+    else:
+        shapes.conforms(assert_error(response, 404, "no metric"), shapes.ERROR)

@@ -33,8 +33,13 @@ def fetchall(conn: sa.Connection, sql: str, params: Sequence[Any] = ()) -> list[
     This skips SQLAlchemy's Result and Row objects, which cost more than the query on a hot read.
     """
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    statement = placeholders(conn, sql)
     try:
-        cursor.execute(placeholders(conn, sql), tuple(params))
+        cursor.execute(statement, tuple(params))
         return list(cursor.fetchall())
+    except conn.dialect.loaded_dbapi.Error as exc:
+        # Raised as SQLAlchemy would raise it, so the error handler treats a raw read like any other: a NUL
+        # byte in PostgreSQL text is the client's 400, a database that went away is a 503.
+        raise sa.exc.DBAPIError.instance(statement, params, exc, conn.dialect.loaded_dbapi.Error) from exc
     finally:
         cursor.close()
